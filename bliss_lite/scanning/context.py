@@ -1,0 +1,65 @@
+"""What a scan needs from the session it runs in, without importing the session.
+
+The session builds one :class:`ScanContext` and makes it current with
+:func:`set_current`; scan functions (also when imported as
+``bliss.common.scans``) use :func:`current`.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:
+    from bliss_lite.devices.protocols import Counter, HasMetadataForScan, Movable
+    from bliss_lite.scanning.events import ScanSubscriber
+    from bliss_lite.settings import StateStore
+
+
+@dataclass
+class ScanContext:
+    """The session's side of scanning.
+
+    * ``motors()``: every axis of the session (for the positioners metadata).
+    * ``metadata_devices()``: session objects publishing metadata for scans.
+    * ``default_counters()``: enabled counters of ACTIVE_MG; raises
+      ``ValueError("No counters for scan. Hint: are all counters disabled ?")``.
+    * ``subscriber_factories``: each is called with the scan when it starts and
+      returns a subscriber or None (the NeXus writer returns None when the scan is
+      not saved or ``SCAN_SAVING.writer == "null"``).
+    * ``last_entry_number(filename)``: the highest ``N`` of the ``N.1`` entries
+      already in that data file (0 if none or no file) — numbering never reuses one.
+    * ``store``: the session's state store (scan counters, plotselect).
+    """
+
+    session_name: str
+    store: "StateStore"
+    scan_saving: Any
+    scan_meta: Any
+    display: Any
+    motors: Callable[[], Sequence["Movable"]] = lambda: []
+    metadata_devices: Callable[[], Sequence["HasMetadataForScan"]] = lambda: []
+    default_counters: Callable[[], Sequence["Counter"]] = lambda: []
+    subscriber_factories: list[Callable[[Any], "ScanSubscriber | None"]] = field(default_factory=list)
+    last_entry_number: Callable[[str], int] = lambda filename: 0
+    scans: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
+    user_name: str = ""
+
+
+_current: ScanContext | None = None
+
+
+def set_current(context: ScanContext | None) -> None:
+    global _current
+    _current = context
+
+
+def current() -> ScanContext:
+    """The open session's context; a session-less default when none is open."""
+    global _current
+    if _current is None:
+        from bliss_lite.scanning._default import default_context
+
+        _current = default_context()
+    return _current
