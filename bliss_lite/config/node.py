@@ -33,6 +33,9 @@ class ConfigNode(dict):
     ``key_lines`` (line of each key) and ``parent`` (the mapping holding this one,
     through a list or a key; None at a file's top level).
 
+    ``inherited`` holds the keys this mapping received as defaults from an
+    ``__init__.yml`` (they are not the object's own keys).
+
     ``name`` is the object's name if it has one.  Device classes read their keys
     through :meth:`get_typed`/:meth:`require` so that every mistake is reported as a
     :class:`ConfigError` naming the file, the line and the object.
@@ -46,6 +49,7 @@ class ConfigNode(dict):
         self.line = line
         self.key_lines = key_lines or {}
         self.parent = parent
+        self.inherited: set[str] = set()
 
     @property
     def name(self) -> str | None:
@@ -53,15 +57,17 @@ class ConfigNode(dict):
         return name if isinstance(name, str) else None
 
     def line_of(self, key: str | None = None) -> int:
+        """The line of ``key`` in its file, else the line where the mapping starts."""
         if key is not None and key in self.key_lines:
             return self.key_lines[key]
         return self.line
 
     def object_name(self) -> str | None:
-        """This mapping's name, else the nearest named ancestor's."""
+        """This mapping's name, else the nearest named ancestor's (``$`` references
+        are not names)."""
         node: ConfigNode | None = self
         while node is not None:
-            if node.name:
+            if node.name and not node.name.startswith("$"):
                 return node.name
             node = node.parent
         return None
@@ -119,7 +125,7 @@ class ConfigNode(dict):
         everything = set(known) | set(accepted)
         warnings = []
         for key in self:
-            if key in everything:
+            if key in everything or key in self.inherited or not isinstance(key, str):
                 continue
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
             if close:

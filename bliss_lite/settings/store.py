@@ -1,0 +1,271 @@
+"""The per-session state store: a JSON file that survives restarts and crashes.
+
+``set()`` only touches memory (it is called on every motor move of a fast scan); a
+daemon timer writes the file at most every :data:`FLUSH_DELAY` seconds, and
+``flush()``, ``close()`` and interpreter exit write it at once.  Every write is atomic
+(temporary file, fsync, ``os.replace``), so a crash leaves the previous or the new
+state, never a partial file.  A missing or unreadable file never stops a session: the
+store starts empty and says why in :attr:`StateStore.warnings`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import threading
+import weakref
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from bliss_lite.settings.paths import state_dir
+
+__all__ = ["FLUSH_DELAY", "StateStore"]
+
+FLUSH_DELAY = 0.5
+"""Seconds between a ``set()`` and the background write that persists it."""
+
+_OPEN_STORES: "weakref.WeakSet[StateStore]" = weakref.WeakSet()
+
+
+def _encode(value: Any, key: str) -> str:
+    try:
+        return json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"state '{key}' cannot be saved: {exc}") from None
+
+
+class StateStore:
+    """Key → JSON value state of one session, in ``<directory>/<session_name>.json``
+    (``directory`` defaults to :func:`state_dir`).
+
+    Example: ``store.set("axis.roby", {"position": 1.5})`` then, after a restart,
+    ``store.get("axis.roby")`` → ``{'position': 1.5}``.
+    """
+
+    def __init__(self, session_name: str, directory: Path | str | None = None) -> None:
+        if not session_name or any(c in session_name for c in "/\\\0") or session_name[0] == ".":
+            raise ValueError(f"'{session_name}' cannot name a state file")
+        self.session_name = session_name
+        self.directory = Path(directory) if directory is not None else state_dir()
+        self.path = self.directory / f"{session_name}.json"
+        self.warnings: list[str] = []
+        self._data: dict[str, Any] = {}
+        self._encoded: dict[str, str] = {}
+        self._lock = threading.Lock()          # guards the data and the timer
+        self._write_lock = threading.Lock()    # one file write at a time
+        self._dirty = False
+        self._version = 0
+        self._timer: threading.Timer | None = None
+        self._closed = False
+        self._load()
+        _OPEN_STORES.add(self)
+
+    def __repr__(self) -> str:
+        return f"<StateStore {self.session_name!r} at {str(self.path)!r}>"
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def _tmp_path(self, pid: int) -> Path:
+        return self.path.with_name(f".{self.path.name}.{pid}.tmp")
+
+    def _remove_stale_tmp(self) -> None:
+        """Temporary files of processes killed while writing."""
+        prefix, suffix = f".{self.path.name}.", ".tmp"
+        try:
+            candidates = [p for p in self.directory.iterdir()
+                          if p.name.startswith(prefix) and p.name.endswith(suffix)]
+        except OSError:
+            return
+        for candidate in candidates:
+            pid = candidate.name[len(prefix):-len(suffix)]
+            if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+                continue
+            try:
+                candidate.unlink()
+            except OSError:
+                pass
+
+    def _load(self) -> None:
+        self._remove_stale_tmp()
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            self._warn(f"no saved state for session '{self.session_name}': "
+                       f"starting fresh in {self.path}")
+            self._dirty = True
+            self.flush()
+            return
+        except OSError as exc:
+            self._warn(f"cannot read the saved state {self.path} ({exc.strerror}): "
+                       "starting fresh")
+            return
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            kept = self.path.with_name(self.path.name + ".corrupt")
+            try:
+                os.replace(self.path, kept)
+                saved = f", the damaged file is kept as {kept.name}"
+            except OSError:
+                saved = ""
+            self._warn(f"the saved state {self.path} was damaged ({exc}) and is recreated "
+                       f"empty{saved}")
+            self._dirty = True
+            self.flush()
+            return
+        self._data = data
+        self._encoded = {key: _encode(value, key) for key, value in data.items()}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The saved value of ``key`` (a fresh copy for lists and mappings)."""
+        with self._lock:
+            if key not in self._data:
+                return default
+            value = self._data[key]
+            if isinstance(value, (dict, list)):
+                return json.loads(self._encoded[key])
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def keys(self) -> Iterator[str]:
+        """The saved keys."""
+        with self._lock:
+            return iter(list(self._data))
+
+    # -- writing ------------------------------------------------------------------------
+
+    def set(self, key: str, value: Any) -> None:
+        """Save ``value`` (JSON: numbers, text, booleans, None, lists, mappings) under
+        ``key``; written to disk within :data:`FLUSH_DELAY` seconds."""
+        encoded = _encode(value, key)
+        with self._lock:
+            if self._encoded.get(key) == encoded:
+                return
+            self._encoded[key] = encoded
+            self._data[key] = json.loads(encoded) if isinstance(value, (dict, list)) else value
+            now = self._changed()
+        if now:
+            self.flush()
+
+    def update(self, mapping: Mapping[str, Any]) -> None:
+        """``set()`` every item of ``mapping``."""
+        for key, value in mapping.items():
+            self.set(key, value)
+
+    def delete(self, key: str) -> None:
+        """Forget ``key`` (nothing happens if it is not saved)."""
+        with self._lock:
+            if key not in self._data:
+                return
+            del self._data[key]
+            del self._encoded[key]
+            now = self._changed()
+        if now:
+            self.flush()
+
+    def _changed(self) -> bool:
+        """Mark the state dirty and schedule a write (called with the lock held);
+        True when the caller must write at once (the store is closed)."""
+        self._dirty = True
+        self._version += 1
+        if self._closed:
+            return True
+        if self._timer is None:
+            self._timer = threading.Timer(FLUSH_DELAY, self._flush_from_timer)
+            self._timer.daemon = True
+            self._timer.start()
+        return False
+
+    def _flush_from_timer(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the state to disk now (atomically), if anything changed."""
+        with self._write_lock:
+            with self._lock:
+                if not self._dirty:
+                    return
+                text = "{" + ",".join(f"{json.dumps(k)}: {v}"
+                                      for k, v in sorted(self._encoded.items())) + "}\n"
+                version = self._version
+                self._dirty = False
+            try:
+                self._write(text)
+            except OSError as exc:
+                with self._lock:
+                    if self._version == version:
+                        self._dirty = True
+                self._warn(f"cannot save the session state to {self.path} ({exc.strerror})")
+
+    def _write(self, text: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp_path(os.getpid())
+        try:
+            with open(tmp, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            raise
+        try:
+            fd = os.open(self.directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def close(self) -> None:
+        """Write pending changes and stop the background flush.  Later ``set()`` calls
+        are written at once."""
+        with self._lock:
+            self._closed = True
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        self.flush()
+        _OPEN_STORES.discard(self)
+
+    def __enter__(self) -> "StateStore":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+@atexit.register
+def _flush_open_stores() -> None:
+    for store in list(_OPEN_STORES):
+        try:
+            store.flush()
+        except Exception:  # never let one store stop the others at exit
+            pass
