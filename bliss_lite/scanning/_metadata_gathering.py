@@ -1,0 +1,301 @@
+"""What a scan does with metadata at its START, PREPARED and END timings.
+
+:class:`ScanMetadataGatherer` evaluates, for one scan, the controllers' metadata
+(``instrument/<device>`` from devices publishing scan metadata, and the positioners of
+every session motor) and the user registry, and merges them into ``scan.scan_info``
+with the precedence of SPEC 6.3: the ``scan_info=`` argument < controllers < user
+registry, and START < PREPARED < END.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import weakref
+from typing import Any, Callable, Sequence
+
+from bliss_lite.scanning import _metadata_tree as tree
+from bliss_lite.scanning._metadata_eval import MetadataTiming, evaluate
+from bliss_lite.scanning._metadata_registry import META_TIMING, ScanMeta, get_user_scan_meta, timing_names
+
+SLOW_GATHERING_S = 0.15
+
+# The profile of the scan that gathered metadata last (for metadata_profiling()).
+_last_profile: list[MetadataTiming] | None = None
+_last_scan: "weakref.ref[Any] | None" = None
+
+
+def print_warning(message: str) -> None:
+    """Default warning sink: one line on standard error."""
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def check_scan_info(scan_info: Any) -> None:
+    """Raise ValueError when ``scan_info`` (a ``scan_info=`` argument) holds a key that
+    cannot become an HDF5 name or a value that cannot be stored."""
+    if not isinstance(scan_info, dict):
+        raise TypeError(f"scan_info must be a dict, not {type(scan_info).__name__}")
+    found = tree.problems(scan_info)
+    if found:
+        raise ValueError(f"invalid scan_info: {'; '.join(found)}")
+
+
+def read_positioners(motors: Sequence[Any], timing: META_TIMING) -> dict:
+    """The positioners metadata of ``motors`` at START or END (SPEC 6.4); an axis
+    that cannot be read gets ``"ERR"``."""
+    suffix = "_end" if timing == META_TIMING.END else "_start"
+    positions: dict[str, Any] = {}
+    dials: dict[str, Any] = {}
+    units: dict[str, Any] = {}
+    for motor in motors:
+        name = motor.name
+        try:
+            positions[name] = motor.position
+            dials[name] = motor.dial
+        except Exception:
+            positions[name] = "ERR"
+            dials[name] = "ERR"
+        try:
+            units[name] = motor.unit
+        except Exception:
+            units[name] = None
+    result = {f"positioners{suffix}": positions, f"positioners_dial{suffix}": dials}
+    if suffix == "_start":
+        result["positioners_units"] = units
+    return result
+
+
+def controllers_scan_meta(motors: Sequence[Any], metadata_devices: Sequence[Any]) -> ScanMeta:
+    """The per-scan registry of controllers' metadata: every enabled device publishing
+    scan metadata under ``instrument/<name>`` (at START) and the positioners of
+    ``motors`` (at START and END)."""
+    motors = list(motors)
+    return _controllers_registry(metadata_devices, _PositionersGenerator(motors) if motors else None)
+
+
+def _controllers_registry(metadata_devices: Sequence[Any], positioners: "_PositionersGenerator | None") -> ScanMeta:
+    registry = ScanMeta(categories=("instrument", "positioners"))
+    registry.instrument.timing = META_TIMING.START
+    for device in metadata_devices:
+        if not getattr(device, "scan_metadata_enabled", True):
+            continue
+        name = getattr(device, "name", None)
+        if isinstance(name, str) and name:
+            registry.instrument.set(name, _device_generator(device, name))
+    if positioners is not None:
+        registry.positioners.timing = META_TIMING.START | META_TIMING.END
+        registry.positioners.set("positioners", positioners)
+    return registry
+
+
+def _device_generator(device: Any, name: str) -> Callable[[Any], dict | None]:
+    def generate(scan: Any) -> dict | None:
+        metadata = device.scan_metadata()
+        if metadata is None:
+            return None
+        if not isinstance(metadata, dict):
+            raise TypeError(f"scan_metadata() returned {type(metadata).__name__}, not a dict")
+        return {name: metadata}
+
+    generate.__qualname__ = f"{name}.scan_metadata"
+    return generate
+
+
+class _PositionersGenerator:
+    """Reads the motors; the gatherer sets :attr:`timing` (START or END) before each
+    gathering, so that the keys get their ``_start``/``_end`` suffix."""
+
+    def __init__(self, motors: Sequence[Any]):
+        self.motors = motors
+        self.timing = META_TIMING.START
+
+    def __call__(self, scan: Any) -> dict:
+        return read_positioners(self.motors, self.timing)
+
+
+class ScanMetadataGatherer:
+    """Gathers one scan's metadata into ``scan.scan_info``.
+
+    ``registry_copy`` is the user registry copy the scan took when it started (None:
+    take one now); ``motors`` every session axis (positioners); ``metadata_devices``
+    the session objects publishing scan metadata; ``user=False`` (``ct`` without
+    saving) skips the user registry.  Warnings go to ``warn`` (default: standard
+    error) and to :attr:`warnings`; generator timings to :attr:`profile` and
+    ``scan.metadata_profile``.
+    """
+
+    def __init__(
+        self,
+        scan: Any,
+        registry_copy: ScanMeta | None,
+        motors: Sequence[Any],
+        metadata_devices: Sequence[Any],
+        user: bool = True,
+        warn: Callable[[str], None] | None = None,
+    ):
+        self.scan = scan
+        self.user = user
+        if user and registry_copy is None:
+            registry_copy = get_user_scan_meta().copy()
+        self.registry = registry_copy if user else None
+        motors = list(motors)
+        self._positioners = _PositionersGenerator(motors) if motors else None
+        self.controllers = _controllers_registry(metadata_devices, self._positioners)
+        self._warn = print_warning if warn is None else warn
+        self.warnings: list[str] = []
+        self.profile: list[MetadataTiming] = []
+        self.durations: dict[str, float] = {}
+
+    def gather(self, timing: META_TIMING) -> None:
+        """Evaluate every category due at ``timing`` and merge the result into
+        ``scan.scan_info``; never raises for a failing generator."""
+        global _last_profile, _last_scan
+        if not isinstance(timing, META_TIMING) or len(list(_flags(timing))) != 1:
+            raise ValueError(f"gather() needs one of META_TIMING.START, PREPARED, END, not {timing!r}")
+        t0 = time.perf_counter()
+        if self._positioners is not None:
+            self._positioners.timing = timing
+        sources: list[tuple[str, ScanMeta]] = [("controllers", self.controllers)]
+        if self.registry is not None:
+            sources.append(("user", self.registry))
+        results, records, warnings = evaluate(sources, self.scan, timing)
+
+        scan_info = self.scan.scan_info
+        categories = list(scan_info.get("scan_meta_categories") or [])
+        for source, _registry in sources:
+            for category, metadata in results[source].items():
+                target = scan_info.get(category)
+                if isinstance(target, dict):
+                    tree.merge_into(target, metadata)
+                else:
+                    scan_info[category] = metadata
+                if category not in categories:
+                    categories.append(category)
+        if categories or "scan_meta_categories" in scan_info:
+            scan_info["scan_meta_categories"] = categories
+
+        elapsed = time.perf_counter() - t0
+        self.durations[timing.name] = elapsed
+        self.profile.extend(records)
+        if records:
+            try:
+                self.scan.metadata_profile = self.profile
+            except AttributeError:
+                pass
+        _last_profile = self.profile
+        _last_scan = _weak(self.scan)
+        for message in warnings:
+            self._emit(message)
+        if elapsed > SLOW_GATHERING_S:
+            self._emit(
+                f"metadata gathering took {elapsed * 1000:.1f} ms at {timing.name}, "
+                "type 'metadata_profiling()' for more details"
+            )
+
+    def _emit(self, message: str) -> None:
+        self.warnings.append(message)
+        self._warn(message)
+
+
+def _flags(timing: META_TIMING):
+    return (t for t in META_TIMING if t in timing)
+
+
+def _weak(obj: Any) -> "weakref.ref[Any] | None":
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return None
+
+
+# -- profiling (SPEC 6.7) ---------------------------------------------------------
+
+
+def _as_timing(timing: Any) -> META_TIMING | None:
+    if timing is None or isinstance(timing, META_TIMING):
+        return timing
+    if isinstance(timing, str):
+        try:
+            return META_TIMING[timing.upper()]
+        except KeyError:
+            pass
+    raise ValueError(f"timing must be None, a META_TIMING or one of 'START', 'PREPARED', 'END', not {timing!r}")
+
+
+def _live_profile(scan: Any, timing: META_TIMING | None) -> list[MetadataTiming]:
+    """Profile the current registries now (no scan has gathered metadata yet)."""
+    from bliss_lite.scanning import context
+
+    try:
+        ctx = context.current()
+        controllers = controllers_scan_meta(ctx.motors(), ctx.metadata_devices())
+    except Exception:  # no usable session context: profile the user registry only
+        controllers = ScanMeta(categories=())
+    records: list[MetadataTiming] = []
+    for source, registry in (("user", get_user_scan_meta()), ("controllers", controllers)):
+        for category, name, values in registry.entries(timing):
+            if isinstance(values, dict):
+                continue
+            t0 = time.perf_counter()
+            try:
+                result = values(scan)
+                seconds = time.perf_counter() - t0
+                if result is not None and not isinstance(result, dict):
+                    seconds = math.nan
+            except Exception:
+                seconds = math.nan
+            records.append(MetadataTiming(name, category, timing, seconds, source))
+    return records
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  " + " | ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  " + "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_profile(records: Sequence[MetadataTiming], timing: META_TIMING | None = None) -> str:
+    """The profiling tables: user and controllers generators, slowest first, failed
+    ones (nan) last."""
+    parts = []
+    for title, source in (("USER META DATA", "user"), ("CONTROLLERS META DATA", "controllers")):
+        selected = [
+            r for r in records if r.source == source and (timing is None or r.timing is None or r.timing & timing)
+        ]
+        # slowest first, failures last (as BLISS)
+        selected.sort(key=lambda r: -math.inf if r.failed else r.seconds, reverse=True)
+        rows = [["name", "category", "time (ms)", "timing"]]
+        for r in selected:
+            milliseconds = "nan" if r.failed else f"{r.seconds * 1000:.3f}"
+            rows.append([r.name, r.category, milliseconds, timing_names(r.timing) if r.timing else "-"])
+        table = _table(rows)
+        width = max(len(line) for line in table.splitlines()) - 2
+        rule = "  " + "=" * max(width, len(title))
+        parts.append(f"{rule}\n  {title.center(len(rule) - 2)}\n{rule}\n{table}\n")
+    return "\n".join(parts)
+
+
+def metadata_profiling(scan: Any = None, timing: Any = None) -> None:
+    """Print how long each metadata generator took, slowest first (``nan``: it failed,
+    listed last).
+
+    ``scan``: a scan (default: the last scan that gathered metadata; if none ran
+    yet, the registries are evaluated now).  ``timing``: ``META_TIMING.START``,
+    ``PREPARED`` or ``END`` (or their names) to show only that timing.
+    """
+    timing = _as_timing(timing)
+    records = None
+    if scan is not None:
+        records = getattr(scan, "metadata_profile", None)
+    elif _last_profile is not None:
+        records = _last_profile
+        scan = _last_scan() if _last_scan is not None else None
+    if records is None:
+        records = _live_profile(scan, timing)
+    print(format_profile(records, timing))

@@ -1,0 +1,61 @@
+"""Scan metadata — BLISS's ``bliss.scanning.scan_meta`` (SPEC 6).
+
+In a setup file::
+
+    from bliss.scanning import scan_meta
+
+    scan_meta_obj = scan_meta.get_user_scan_meta()
+
+    def generate_label(scan):
+        return {"position_label": mp.position}
+
+    scan_meta_obj.instrument.set(mp, generate_label)          # called for every scan
+    scan_meta_obj.instrument.set("mymetadata", {"myattenuator": {...}})   # static
+    scan_meta_obj.technique.timing = scan_meta.META_TIMING.START | scan_meta.META_TIMING.END
+
+For the scan engine: :class:`ScanMetadataGatherer` (one per scan, ``gather(timing)``
+at START, PREPARED and END), :func:`check_scan_info` for ``scan_info=`` arguments;
+for the session: :func:`set_user_scan_meta`, :func:`create_user_scan_meta`.
+"""
+
+from bliss_lite.scanning._metadata_eval import MetadataTiming
+from bliss_lite.scanning._metadata_gathering import (
+    SLOW_GATHERING_S,
+    ScanMetadataGatherer,
+    check_scan_info,
+    controllers_scan_meta,
+    format_profile,
+    metadata_profiling,
+    read_positioners,
+)
+from bliss_lite.scanning._metadata_registry import (
+    META_TIMING,
+    ScanMeta,
+    ScanMetaCategory,
+    create_user_scan_meta,
+    get_user_scan_meta,
+    set_user_scan_meta,
+)
+
+__all__ = [
+    "META_TIMING",
+    "MetadataTiming",
+    "SLOW_GATHERING_S",
+    "ScanMeta",
+    "ScanMetaCategory",
+    "ScanMetadataGatherer",
+    "categories_names",
+    "check_scan_info",
+    "controllers_scan_meta",
+    "create_user_scan_meta",
+    "format_profile",
+    "get_user_scan_meta",
+    "metadata_profiling",
+    "read_positioners",
+    "set_user_scan_meta",
+]
+
+
+def categories_names() -> list[str]:
+    """Every category name, sorted (same as ``ScanMeta.categories_names()``)."""
+    return ScanMeta.categories_names()
