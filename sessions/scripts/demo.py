@@ -1,4 +1,5 @@
 # Demo script: load_script("demo") runs it and exports its public names.
+from bliss.common.scans import ascan
 
 
 def align_roby(count_time=0.1):

@@ -1,0 +1,104 @@
+"""A meta-path finder serving ``bliss.*`` names from bliss_lite.
+
+It is appended to ``sys.meta_path`` (last), so it only answers when no other
+finder knows the name: an installed BLISS always wins.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+from typing import Callable, Sequence
+
+_PACKAGES = {
+    "bliss": "BLISS compatibility names, provided by bliss_lite (the real BLISS is not installed).",
+    "bliss.common": "bliss_lite's stand-in for bliss.common.",
+    "bliss.config": "bliss_lite's stand-in for bliss.config.",
+    "bliss.scanning": "bliss_lite's stand-in for bliss.scanning.",
+    "bliss.shell": "bliss_lite's stand-in for bliss.shell.",
+}
+
+#: modules that *are* a bliss_lite module under another name
+_ALIASES = {
+    "bliss.setup_globals": "bliss_lite.compat.setup_globals",
+    "bliss.scanning.scan_meta": "bliss_lite.scanning.scan_meta",
+}
+
+
+def _standard_module(names_attr: str) -> Callable[[types.ModuleType], None]:
+    def fill(module: types.ModuleType) -> None:
+        from bliss_lite.session import standard
+
+        names = getattr(standard, names_attr)
+        functions, _missing = standard.standard_functions(names)
+        module.__dict__.update(functions)
+        module.__all__ = list(functions)
+
+    return fill
+
+
+def _config_static(module: types.ModuleType) -> None:
+    def get_config():
+        """The configuration of the open session (BLISS: ``static.get_config()``)."""
+        from bliss_lite.compat import current_session
+
+        session = current_session()
+        if session is None:
+            raise RuntimeError("no bliss_lite session is open: get_config() needs one")
+        return session.config
+
+    module.get_config = get_config
+    module.__all__ = ["get_config"]
+
+
+#: modules built on demand
+_BUILT = {
+    "bliss.config.static": _config_static,
+    "bliss.common.scans": _standard_module("SCAN_MODULE"),
+    "bliss.common.standard": _standard_module("ALL"),
+    "bliss.shell.standard": _standard_module("ALL"),
+}
+
+NAMES = frozenset(_PACKAGES) | frozenset(_ALIASES) | frozenset(_BUILT)
+
+
+class BlissCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds and loads the ``bliss.*`` compatibility modules."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in NAMES:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname in _PACKAGES)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return None  # default module creation
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        name = module.__name__
+        if name in _PACKAGES:
+            module.__doc__ = _PACKAGES[name]
+            if name == "bliss":
+                from bliss_lite._version import __version__
+
+                module.__version__ = f"bliss_lite-{__version__}"
+                module.__getattr__ = _bliss_getattr  # type: ignore[attr-defined]
+        elif name in _ALIASES:
+            # The import system returns whatever sys.modules holds after exec_module:
+            # the bliss_lite module itself, so both names share one module object.
+            sys.modules[name] = importlib.import_module(_ALIASES[name])
+        else:
+            module.__doc__ = f"bliss_lite's stand-in for {name}."
+            _BUILT[name](module)
+
+
+def _bliss_getattr(name: str):
+    """``bliss.current_session``: the open bliss_lite session (or None)."""
+    if name == "current_session":
+        from bliss_lite.compat import current_session
+
+        return current_session()
+    raise AttributeError(f"module 'bliss' has no attribute {name!r} (bliss_lite provides only a part of BLISS)")

@@ -1,0 +1,469 @@
+"""The session: the composer that wires configuration, devices and scanning.
+
+``open_session("demo")`` finds the beamline directory, reads the configuration,
+creates the session's objects (one failing object never stops the session), builds
+the namespace (objects + standard functions + ``SCAN_SAVING``, ``ACTIVE_MG``,
+``SCANS``, ``SCAN_DISPLAY``, ``config``, ``load_script``, ``last_error``,
+``protect``, ``unprotect``, ``np``), makes its scan context current, runs the setup
+files and protects the names a user must not lose by a typo.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+import types
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
+
+from bliss_lite.session.error_report import ErrorReport
+from bliss_lite.session.namespace import ProtectedNamespace
+from bliss_lite.session.report import (StartupReport, banner, failed_line, reason_line,
+                                       summary_lines)
+from bliss_lite.session.session_tree import SessionTree
+
+if TYPE_CHECKING:
+    from bliss_lite.config import Config
+    from bliss_lite.scanning.context import ScanContext
+    from bliss_lite.settings import StateStore
+
+__all__ = ["Session", "SessionNotFoundError", "open_session", "DEFAULT_SESSION_NAME"]
+
+#: the session opened by ``bliss-lite`` without ``-s`` (prompt ``BLISS [1]:``)
+DEFAULT_SESSION_NAME = "__DEFAULT__"
+
+_THIS_FILE = __file__
+
+
+class SessionNotFoundError(LookupError):
+    """The requested session is not in the beamline's configuration."""
+
+    def __init__(self, name: str, root: Path, valid: Iterable[str]) -> None:
+        self.name = name
+        self.root = root
+        self.valid = sorted(valid)
+        listing = ", ".join(self.valid) if self.valid else "none"
+        super().__init__(f"Session '{name}' not found in {root}. Valid sessions: {listing}")
+
+
+class Session:
+    """A running session.
+
+    ``env`` is the shell namespace (a dict); ``config`` the beamline configuration;
+    ``store`` the per-session state store; ``context`` the scan context;
+    ``failed_objects`` the names whose initialisation failed; ``setup_ok`` False
+    when a setup file raised or was missing.  Use :func:`open_session`.
+    """
+
+    def __init__(self, name: str | None, root: Path, *, verbose: bool = True,
+                 out: TextIO | None = None) -> None:
+        from bliss_lite.config import Config
+        from bliss_lite.devices import BUILTIN_CLASSES
+        from bliss_lite.settings import StateStore, state_dir
+
+        self.name = name or DEFAULT_SESSION_NAME
+        self.is_default = name is None
+        self.root = Path(root)
+        self.report = StartupReport(verbose, out)
+        self.errors = ErrorReport()
+        self.env = ProtectedNamespace()
+        self.failed_objects: list[str] = []
+        self.setup_ok = True
+        self.closed = False
+        self._setup_stack: list[str] = []
+        self._object_names_created: list[str] = []
+        self._standard_names: list[str] = []
+        self._session_names: list[str] = []
+        # A first start (no state file yet) is normal, not worth a warning.
+        self._first_start = not (state_dir() / f"{self.name}.json").exists()
+        self.store: StateStore = StateStore(self.name)
+        try:
+            self.config: Config = Config(self.root, classes=BUILTIN_CLASSES, store=self.store)
+            if not self.is_default and self.name not in self.config.sessions:
+                raise SessionNotFoundError(self.name, self.root, self.config.sessions)
+        except BaseException:
+            self.store.close()
+            raise
+        self.tree = SessionTree(self.config)
+        self.context: ScanContext | None = None
+        self.scan_meta: Any = None
+
+    # -- public API -------------------------------------------------------------------
+    def setup(self) -> bool:
+        """Print the start-up report, create the objects, run the setup files.
+
+        Returns True when every object initialised and every setup file ran.
+        """
+        report = self.report
+        report.info(banner(self.root))
+        report.info()
+        self._build_standard_namespace()
+        setup_order: list[str] = []
+        if not self.is_default:
+            report.info(f"{self.name}: Loading config...")
+            self._report_config_problems()
+            setup_order = self.tree.setup_order(self.name, self._warn)
+            self._create_objects(self.tree.object_names(self.name, self._warn))
+        self._install_active_mg()
+        self._build_scan_context()
+        self._activate()
+        for session_name in setup_order:
+            self._run_setup_file(session_name)
+        self.env.protect(self._protected_names())
+        if not self.is_default:
+            if self.setup_ok and not self.failed_objects:
+                report.info("Done.")
+            else:
+                report.problem("Warning: error(s) happened during setup, setup may not be complete.")
+            report.info()
+        return self.setup_ok and not self.failed_objects
+
+    def load_script(self, script_name: str, session: str | None = None) -> bool:
+        """Run ``sessions/scripts/<script_name>.py`` and export its public names.
+
+        The script runs with a copy of the session namespace as its globals; names
+        not starting with ``_`` are then exported to the namespace (protected names
+        it changed are left alone, with a warning).  Errors are printed, not raised;
+        returns False on error.  ``session`` names another session whose scripts
+        folder to use.
+        """
+        try:
+            owner = session or (self._setup_stack[-1] if self._setup_stack else self.name)
+            path = self._script_path(owner, script_name)
+            code = compile(path.read_bytes(), str(path), "exec")
+        except Exception:
+            self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            return False
+        script_globals = dict(self.env)
+        script_globals["__file__"] = str(path)
+        script_globals["__name__"] = f"__script__.{path.stem}"
+        ok = True
+        try:
+            exec(code, script_globals)
+        except Exception:
+            self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            ok = False
+        refused = []
+        for key, value in script_globals.items():
+            if key.startswith("_"):
+                continue
+            if self.env.is_protected(key) and self.env.get(key) is not value:
+                refused.append(key)
+                continue
+            self.env[key] = value
+        if refused:
+            print(f"Warning: load_script('{script_name}'): protected name(s) not exported: "
+                  f"{', '.join(refused)}", file=sys.stderr)
+        return ok
+
+    def close(self) -> None:
+        """Flush the state store and stop being the current session (idempotent).
+
+        Objects are left as they are (a moving motor finishes its move)."""
+        if self.closed:
+            return
+        self.closed = True
+        from bliss_lite import compat
+        from bliss_lite.scanning import context as scan_context
+
+        if compat.current_session() is self:
+            compat.set_session(None)
+        if getattr(scan_context, "_current", None) is self.context and self.context is not None:
+            scan_context.set_current(None)
+        self._uninstall_hooks()
+        self.store.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<Session {self.name!r} ({state}), root={str(self.root)!r}>"
+
+    @property
+    def prompt_name(self) -> str:
+        """``DEMO`` for session demo, ``BLISS`` for the default session."""
+        return "BLISS" if self.is_default else self.name.upper()
+
+    @property
+    def setup_file(self) -> Path | None:
+        """The setup file of this session (None when it has none)."""
+        return self.tree.setup_file(self.name) if not self.is_default else None
+
+    # -- namespace --------------------------------------------------------------------
+    def _build_standard_namespace(self) -> None:
+        import numpy
+
+        from bliss_lite.session.standard import standard_functions
+
+        env = self.env
+        env["__name__"] = "__main__"  # what commands and scripts at the prompt expect
+        functions, missing = standard_functions()
+        env.update(functions)
+        self._standard_names = list(functions)
+        if missing:
+            self._warn(f"standard function(s) not available: {', '.join(missing)}")
+
+        errors = self.errors
+
+        def last_error(index: int = -1) -> None:
+            """Print the full traceback of the last error (``last_error(-2)``: the one before)."""
+            errors.last_error(index)
+
+        def protect(names: str | Iterable[str]) -> None:
+            """Protect names of the session namespace from being rebound at the prompt."""
+            env.protect(names)
+
+        def unprotect(names: str | Iterable[str]) -> None:
+            """Allow names of the session namespace to be rebound again."""
+            env.unprotect(names)
+
+        def load_script(script_name: str, session: str | None = None) -> bool:
+            return self.load_script(script_name, session)
+
+        load_script.__doc__ = Session.load_script.__doc__
+        env["config"] = self.config
+        env["load_script"] = load_script
+        env["last_error"] = last_error
+        env["protect"] = protect
+        env["unprotect"] = unprotect
+        env["np"] = numpy
+        self._session_names = ["config", "load_script", "last_error", "protect", "unprotect"]
+
+    def _protected_names(self) -> list[str]:
+        names = list(self._standard_names) + list(self._session_names)
+        names += [name for name in self._object_names_created]
+        names += ["SCAN_SAVING", "ACTIVE_MG", "SCANS", "SCAN_DISPLAY"]
+        return [name for name in names if name in self.env]
+
+    # -- objects -----------------------------------------------------------------------
+    def _report_config_problems(self) -> None:
+        for error in getattr(self.config, "load_errors", []):
+            self.report.problem(f"ERROR: {error}")
+        for warning in getattr(self.config, "warnings", []):
+            self.report.problem(f"Warning: {warning}")
+        if not self._first_start:
+            for warning in self.store.warnings:
+                self.report.problem(f"Warning: {warning}")
+
+    def _create_objects(self, names: list[str]) -> None:
+        report = self.report
+        created: list[str] = []
+        for name in names:
+            try:
+                obj = self.config.get(name)
+            except Exception as exc:
+                self.errors.remember(sys.exc_info(), hidden_files=(_THIS_FILE,))
+                self.failed_objects.append(name)
+                report.problem(failed_line(name, self._filename_of(name)))
+                report.problem(reason_line(exc))
+                continue
+            self.env[name] = obj
+            created.append(name)
+        self._object_names_created = created
+        lines = summary_lines(len(created), len(names), self.failed_objects)
+        report.info(lines[0])
+        for line in lines[1:]:
+            report.problem(line)
+
+    def _filename_of(self, name: str) -> str | None:
+        try:
+            return self.config.get_config(name).filename or None
+        except Exception:
+            return None
+
+    def _warn(self, text: str) -> None:
+        self.report.problem(f"Warning: {text}")
+
+    # -- measurement groups --------------------------------------------------------------
+    def _install_active_mg(self) -> None:
+        groups = [self.env[name] for name in self._object_names_created
+                  if _is_measurement_group(self.env[name])]
+        wanted = self.store.get("active_mg")
+        active = next((mg for mg in groups if getattr(mg, "name", None) == wanted), None)
+        if active is None and groups:
+            active = groups[0]
+        self.env.force_set("ACTIVE_MG", active)
+        try:
+            from bliss_lite.devices import measurement_group
+        except ImportError:
+            return
+        measurement_group.set_active_hook = self._on_set_active
+
+    def _on_set_active(self, group: Any) -> None:
+        self.env.force_set("ACTIVE_MG", group)
+        self.store.set("active_mg", getattr(group, "name", None))
+
+    def _uninstall_hooks(self) -> None:
+        module = sys.modules.get("bliss_lite.devices.measurement_group")
+        if module is not None and getattr(module, "set_active_hook", None) == self._on_set_active:
+            module.set_active_hook = None
+
+    # -- scanning ---------------------------------------------------------------------------
+    def _build_scan_context(self) -> None:
+        from bliss_lite.scanning import scan_meta
+        from bliss_lite.scanning.context import ScanContext
+        from bliss_lite.scanning.display import ScanDisplay
+        from bliss_lite.scanning.scan_saving import ScanSaving
+
+        scan_saving = ScanSaving(self.name, self.store, self._scan_saving_defaults())
+        display = ScanDisplay(self.store)
+        self.scan_meta = scan_meta.create_user_scan_meta()
+        env = self.env
+
+        def motors() -> list:
+            from bliss_lite.devices.protocols import Movable
+
+            return [obj for obj in _device_values(env) if isinstance(obj, Movable)]
+
+        def metadata_devices() -> list:
+            from bliss_lite.devices.protocols import HasMetadataForScan
+
+            return [obj for obj in _device_values(env) if isinstance(obj, HasMetadataForScan)]
+
+        def default_counters() -> list:
+            group = env.get("ACTIVE_MG")
+            counters = list(group.counters) if group is not None else []
+            if not counters:
+                raise ValueError("No counters for scan. Hint: are all counters disabled ?")
+            return counters
+
+        self.context = ScanContext(
+            session_name=self.name,
+            store=self.store,
+            scan_saving=scan_saving,
+            scan_meta=self.scan_meta,
+            display=display,
+            motors=motors,
+            metadata_devices=metadata_devices,
+            default_counters=default_counters,
+            subscriber_factories=[_nexus_writer, display.subscriber],
+            last_entry_number=_last_entry_number,
+            scans=collections.deque(maxlen=20),
+            user_name=getattr(scan_saving, "user_name", ""),
+        )
+        env["SCAN_SAVING"] = scan_saving
+        env["SCANS"] = self.context.scans
+        env["SCAN_DISPLAY"] = display
+
+    def _scan_saving_defaults(self) -> dict:
+        defaults: dict[str, Any] = {}
+        root_section = getattr(self.config, "root_settings", {}).get("scan_saving")
+        if isinstance(root_section, dict):
+            defaults.update(root_section)
+        if not self.is_default:
+            section = self.config.sessions[self.name].get("scan_saving")
+            if isinstance(section, dict):
+                defaults.update(section)
+        return defaults
+
+    def _activate(self) -> None:
+        from bliss_lite import compat
+        from bliss_lite.scanning import context as scan_context
+        from bliss_lite.scanning import scan_meta
+
+        scan_context.set_current(self.context)
+        scan_meta.set_user_scan_meta(self.scan_meta)
+        compat.install()
+        compat.set_session(self)
+        from bliss_lite import commands
+
+        bind = getattr(commands, "bind", None)
+        if bind is not None:
+            bind(self.env, self.config)
+
+    # -- setup files -------------------------------------------------------------------------
+    def _run_setup_file(self, session_name: str) -> None:
+        path = self.tree.setup_file(session_name)
+        if path is None:
+            return
+        self.report.info(f"{session_name}: Executing setup file...")
+        self._setup_stack.append(session_name)
+        env = self.env
+        try:
+            if not path.is_file():
+                node = self.config.sessions[session_name]
+                raise FileNotFoundError(
+                    f"setup file '{node.get('setup-file')}' of session '{session_name}' not found "
+                    f"({node.filename}, line {node.line_of('setup-file')}): {path}")
+            code = compile(path.read_bytes(), str(path), "exec")
+            env.force_set("__file__", str(path))
+            exec(code, env)
+        except Exception:
+            self.setup_ok = False
+            self.errors.report(sys.exc_info(), self.report.problem_stream, hidden_files=(_THIS_FILE,))
+        finally:
+            self._setup_stack.pop()
+            dict.pop(env, "__file__", None)
+
+    def _script_path(self, session_name: str, script_name: str) -> Path:
+        if session_name in self.config.sessions:
+            folder = self.tree.scripts_folder(session_name)
+        elif session_name == self.name and self.is_default:
+            folder = self.root / "sessions" / "scripts"
+        else:
+            raise LookupError(f"cannot load script '{script_name}': no session '{session_name}' "
+                              f"in {self.root}")
+        path = Path(script_name)
+        if not path.suffix:
+            path = path.with_suffix(".py")
+        if not path.is_absolute():
+            path = folder / path
+        if not path.is_file():
+            raise FileNotFoundError(f"script '{script_name}' of session '{session_name}' not found: {path}")
+        return path
+
+
+def _is_measurement_group(obj: Any) -> bool:
+    try:
+        from bliss_lite.devices.measurement_group import MeasurementGroup
+    except ImportError:
+        return type(obj).__name__ == "MeasurementGroup"
+    return isinstance(obj, MeasurementGroup)
+
+
+def _device_values(env: dict) -> list:
+    """Namespace values that may be devices (no functions, classes, modules), in order."""
+    plain = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
+             type, str, bytes, int, float, complex, bool, list, tuple, dict, set, type(None))
+    return [value for key, value in list(env.items())
+            if not key.startswith("_") and not isinstance(value, plain)]
+
+
+def _nexus_writer(scan: Any) -> Any:
+    from bliss_lite.nexus import NexusWriter
+
+    return NexusWriter.for_scan(scan)
+
+
+def _last_entry_number(filename: str) -> int:
+    if not filename or not os.path.exists(filename):
+        return 0
+    from bliss_lite.nexus import last_entry_number
+
+    return last_entry_number(filename)
+
+
+def open_session(name: str | None, root: str | os.PathLike | None = None,
+                 verbose: bool = True) -> Session:
+    """Open session ``name`` of the beamline directory ``root`` (SPEC 1 discovery when
+    None) and return it set up; ``name=None`` opens the default (object-less) session.
+
+    Prints the start-up report unless ``verbose`` is False.  Raises
+    :class:`SessionNotFoundError` for an unknown session.  Use ``session.close()`` or
+    ``with open_session(...) as session:``.
+    """
+    from bliss_lite.config import find_root
+
+    path = find_root(None if root is None else os.fspath(root))
+    session = Session(name, path, verbose=verbose)
+    try:
+        session.setup()
+    except BaseException:
+        session.close()
+        raise
+    return session

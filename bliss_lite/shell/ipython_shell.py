@@ -1,0 +1,159 @@
+"""The interactive shell: IPython with BLISS's prompts, errors and ``__info__`` display.
+
+* prompts ``DEMO [1]: `` / `` Out [1]: `` (``BLISS [1]: `` without a session);
+* an exception prints ``!!! === ZeroDivisionError: division by zero === !!! ( for
+  more details type cmd 'last_error()' )``, ``last_error()`` prints the traceback;
+* an object with ``__info__()`` is shown through it;
+* history per session in the state directory; Ctrl-C interrupts the running command.
+
+Imported only for the interactive mode: IPython is the slowest import we have.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.formatters import PlainTextFormatter, catch_format_error
+from IPython.terminal.interactiveshell import TerminalInteractiveShell
+from IPython.terminal.prompts import Prompts
+from pygments.token import Token
+from traitlets.config import Config as TraitletsConfig
+
+from bliss_lite.session.error_report import ErrorReport
+from bliss_lite.session.namespace import ProtectedNamespace
+from bliss_lite.shell.info import info_text
+
+if TYPE_CHECKING:
+    from bliss_lite.session import Session
+
+__all__ = ["BlissPrompts", "BlissShell", "InfoFormatter", "run_shell"]
+
+_HIDDEN_FRAMES = (os.path.dirname(sys.modules["IPython"].__file__ or ""),)
+
+
+class BlissPrompts(Prompts):
+    """``DEMO [3]: `` with ``Out [3]: `` right-aligned under it."""
+
+    def __init__(self, shell: TerminalInteractiveShell, session_prompt: str = "BLISS") -> None:
+        super().__init__(shell)
+        self.session_prompt = session_prompt
+
+    def in_prompt_tokens(self):
+        return [
+            (Token.Prompt, f"{self.session_prompt} ["),
+            (Token.PromptNum, str(self.shell.execution_count)),
+            (Token.Prompt, "]: "),
+        ]
+
+    def _in_width(self, count: int | None = None) -> int:
+        if count is None:
+            count = self.shell.execution_count
+        return len(f"{self.session_prompt} [{count}]: ")
+
+    def continuation_prompt_tokens(self, width=None, *, lineno=None, wrap_count=None):
+        if width is None:
+            width = self._in_width()
+        return [(Token.Prompt, "...: ".rjust(width))]
+
+    def rewrite_prompt_tokens(self):
+        return [(Token.Prompt, "-> ".rjust(self._in_width()))]
+
+    def out_prompt_tokens(self):
+        # displayed after the cell ran: execution_count already counts the next one
+        number = self.shell.execution_count - 1
+        count = str(number)
+        text = f"Out [{count}]: "
+        pad = max(self._in_width(number) - len(text), 0)
+        return [
+            (Token.OutPrompt, " " * pad + "Out ["),
+            (Token.OutPromptNum, count),
+            (Token.OutPrompt, "]: "),
+        ]
+
+
+class InfoFormatter(PlainTextFormatter):
+    """Shows objects with ``__info__()`` through it, everything else as IPython does."""
+
+    @catch_format_error
+    def __call__(self, obj: Any) -> Any:
+        text = info_text(obj)
+        if text is not None:
+            return text
+        return super().__call__(obj)
+
+
+class BlissShell(TerminalInteractiveShell):
+    """IPython's terminal shell with BLISS's one-line errors."""
+
+    error_report: ErrorReport = ErrorReport()
+
+    def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
+                      exception_only=False, running_compiled_code=False) -> None:
+        try:
+            exc_info = self._get_exc_info(exc_tuple)
+        except ValueError:
+            print("No traceback available to show.", file=sys.stderr)
+            return
+        self.error_report.report(exc_info, sys.stderr, hidden_files=_HIDDEN_FRAMES)
+
+    def showsyntaxerror(self, filename=None, running_compiled_code=False) -> None:
+        self.showtraceback()
+
+    def reset(self, new_session: bool = True, aggressive: bool = False) -> None:
+        """``%reset`` and IPython's exit clean-up may delete protected names too."""
+        namespace = self.user_ns
+        protected = namespace.protected if isinstance(namespace, ProtectedNamespace) else frozenset()
+        if protected:
+            namespace.unprotect(protected)
+        try:
+            super().reset(new_session=new_session, aggressive=aggressive)
+        finally:
+            if protected:
+                namespace.protect([name for name in protected if name in namespace])
+
+
+def _shell_config(history_file: Path) -> TraitletsConfig:
+    config = TraitletsConfig()
+    config.HistoryManager.hist_file = str(history_file)
+    config.TerminalInteractiveShell.confirm_exit = False
+    config.TerminalInteractiveShell.term_title = False
+    config.TerminalInteractiveShell.banner1 = ""
+    config.TerminalInteractiveShell.banner2 = ""
+    config.InteractiveShell.warn_venv = False
+    config.InteractiveShell.separate_in = ""
+    return config
+
+
+def make_shell(session: "Session") -> BlissShell:
+    """The IPython shell of ``session`` (its namespace, prompts, history, errors)."""
+    from bliss_lite.settings import state_dir
+
+    folder = state_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    history = folder / f"{session.name}.history.sqlite"
+    shell = BlissShell.instance(
+        config=_shell_config(history),
+        user_ns=session.env,
+        ipython_dir=str(folder / "ipython"),
+    )
+    shell.error_report = session.errors
+    shell.prompts = BlissPrompts(shell, session.prompt_name)
+    formatters = shell.display_formatter.formatters
+    formatters["text/plain"] = InfoFormatter(parent=shell.display_formatter)
+    return shell
+
+
+def run_shell(session: "Session") -> int:
+    """Run the interactive shell until ``exit()`` / Ctrl-D; returns the exit status."""
+    shell = make_shell(session)
+    try:
+        shell.mainloop()
+    finally:
+        try:
+            shell.history_manager.end_session()
+        except Exception:
+            pass
+    return 0

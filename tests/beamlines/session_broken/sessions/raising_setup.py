@@ -1,0 +1,9 @@
+BEFORE = "set"
+
+
+def inner():
+    return 1 / 0
+
+
+inner()
+AFTER = "never set"

@@ -1,0 +1,2 @@
+ORDER = globals().get("ORDER", []) + ["child"]
+load_script("child_tools")

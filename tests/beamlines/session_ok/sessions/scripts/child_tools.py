@@ -1,0 +1,1 @@
+CHILD_TOOLS = "loaded from the child's scripts folder"

@@ -1,0 +1,2 @@
+diode = "a string"
+FINE = True

@@ -1,0 +1,227 @@
+"""The ``bliss-lite`` command line (SPEC 5.1), run in a subprocess from a temporary
+directory (so the demo beamline is found by discovery unless --root is given)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BEAMLINES = Path(__file__).resolve().parent / "beamlines"
+OK = BEAMLINES / "session_ok"
+BROKEN = BEAMLINES / "session_broken"
+
+_SCRIPT = Path(sys.executable).parent / "bliss-lite"
+COMMAND = ([str(_SCRIPT)] if _SCRIPT.exists() else
+           [sys.executable, "-c", "import sys; from bliss_lite.shell.cli import main; sys.exit(main())"])
+
+
+def bliss_lite(*args: str, cwd: Path, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``bliss-lite args`` with ``stdin`` piped (not a terminal)."""
+    return subprocess.run(COMMAND + list(args), cwd=cwd, input=stdin, capture_output=True,
+                          text=True, timeout=timeout, env=dict(os.environ))
+
+
+def test_version(tmp_path):
+    result = bliss_lite("--version", cwd=tmp_path)
+    from bliss_lite import __version__
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"bliss-lite {__version__}"
+    assert bliss_lite("-v", cwd=tmp_path).stdout == result.stdout
+
+
+def test_version_does_not_import_the_session_machinery(tmp_path):
+    code = ("import sys; from bliss_lite.shell.cli import main; main(['-v']); "
+            "heavy = [m for m in ('IPython', 'h5py', 'numpy', 'bliss_lite.session') if m in sys.modules]; "
+            "print('heavy:', heavy)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert "heavy: []" in result.stdout, result.stdout + result.stderr
+
+
+def test_show_sessions_of_the_demo(tmp_path):
+    result = bliss_lite("-S", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Available sessions" in result.stdout
+    assert "  demo" in result.stdout.splitlines()
+
+
+def test_show_sessions_with_included_sessions_as_a_tree(tmp_path):
+    result = bliss_lite("--root", str(OK), "-S", cwd=tmp_path)
+    lines = result.stdout.splitlines()
+    parent = lines.index("  parent")
+    assert lines[parent + 1] == "  └── child"
+    cycle = lines.index("  cycle_a")
+    assert lines[cycle + 1] == "  └── cycle_b"
+
+
+def test_show_sessions_only(tmp_path):
+    result = bliss_lite("--root", str(OK), "--show-sessions-only", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.split() == ["main", "everything", "child", "parent", "empty", "compat",
+                                     "cycle_a", "cycle_b", "scan_saving_session"]
+
+
+def test_unknown_session_lists_the_valid_ones(tmp_path):
+    result = bliss_lite("-s", "nosuchsession", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Session 'nosuchsession' not found" in result.stderr
+    assert "Valid sessions: demo" in result.stderr
+
+
+def test_unknown_root(tmp_path):
+    result = bliss_lite("--root", str(tmp_path / "nowhere"), "-s", "demo", cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"beamline directory '{tmp_path / 'nowhere'}' given by --root does not exist" in result.stderr
+
+
+def test_create_a_session(tmp_path):
+    result = bliss_lite("-c", "mysession", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Creating 'mysession' BLISS session" in result.stdout
+    for path in ("sessions/mysession.yml", "sessions/mysession_setup.py", "sessions/scripts/mysession.py"):
+        assert (tmp_path / path).is_file(), path
+        assert f"Creating {path}" in result.stdout
+    # the new session starts from that directory and its setup loads its script
+    run = bliss_lite("-s", "mysession", cwd=tmp_path, stdin="print('time:', what_time_is_it())\n")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Welcome to your new 'mysession' BLISS session !!" in run.stdout
+    assert "Done." in run.stdout
+    assert "time: " in run.stdout
+    assert "mysession" in bliss_lite("--show-sessions-only", cwd=tmp_path).stdout.split()
+
+
+def test_create_refuses_an_existing_session(tmp_path):
+    assert bliss_lite("-c", "twice", cwd=tmp_path).returncode == 0
+    setup = (tmp_path / "sessions" / "twice_setup.py").read_text()
+    again = bliss_lite("-c", "twice", cwd=tmp_path)
+    assert again.returncode == 1
+    assert "cannot create session: session 'twice' already exists" in again.stderr
+    assert (tmp_path / "sessions" / "twice_setup.py").read_text() == setup
+    configured = bliss_lite("--root", str(OK), "-c", "main", cwd=tmp_path)
+    assert configured.returncode == 1
+    assert "session 'main' already exists" in configured.stderr
+    bad = bliss_lite("-c", "2bad", cwd=tmp_path)
+    assert bad.returncode == 1 and "invalid session name '2bad'" in bad.stderr
+
+
+def test_piped_commands_run_as_at_the_prompt(tmp_path):
+    commands = "\n".join([
+        f"SCAN_SAVING.base_path = {str(tmp_path)!r}",
+        "total = 0",
+        "for i in range(4):",
+        "    total += i",
+        "",
+        "    total += 0",
+        "print('total', total)",
+        "def double(x):",
+        "    return 2 * x",
+        "double(21)",
+        "roby.name",
+    ]) + "\n"
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin=commands)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "demo: Loading config..." in result.stdout
+    lines = result.stdout.splitlines()
+    assert "total 6" in lines
+    assert "42" in lines
+    assert "'roby'" in lines
+    assert result.stderr == ""
+
+
+def test_piped_commands_exit_status_is_1_when_one_raised(tmp_path):
+    result = bliss_lite("-s", "demo", cwd=tmp_path,
+                        stdin="1/0\nprint('still running')\nroby = 3\n")
+    assert result.returncode == 1
+    assert "still running" in result.stdout
+    errors = result.stderr.splitlines()
+    assert errors == [
+        "!!! === ZeroDivisionError: division by zero === !!! ( for more details type cmd 'last_error()' )",
+        "!!! === RuntimeError: roby is protected and cannot be modified! === !!! "
+        "( for more details type cmd 'last_error()' )",
+    ]
+
+
+def test_piped_last_error_and_exit(tmp_path):
+    result = bliss_lite("-s", "demo", cwd=tmp_path,
+                        stdin="1/0\nlast_error()\nexit()\nprint('not reached')\n")
+    assert "Traceback (most recent call last):" in result.stdout
+    assert "ZeroDivisionError: division by zero" in result.stdout
+    assert "not reached" not in result.stdout
+    assert result.returncode == 1  # a command raised before exit()
+
+
+def test_piped_exit_status_0(tmp_path):
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin="exit()\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("Done.")
+
+
+def test_no_session_prompt_mode(tmp_path):
+    result = bliss_lite(cwd=tmp_path, stdin="print(sorted(n for n in ('wa', 'ascan', 'roby') if n in globals()))\n")
+    assert result.returncode == 0, result.stderr
+    assert "['ascan', 'wa']" in result.stdout
+    assert "Loading config" not in result.stdout
+
+
+def test_script(tmp_path):
+    good = tmp_path / "good.py"
+    good.write_text("if __name__ == '__main__':\n    print('script sees', roby.name, __file__.endswith('good.py'))\n")
+    result = bliss_lite("-s", "demo", "--script", str(good), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "script sees roby True" in result.stdout
+    bad = tmp_path / "bad.py"
+    bad.write_text("print('before')\nraise ValueError('wrong value')\nprint('after')\n")
+    result = bliss_lite("-s", "demo", "--script", str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "before" in result.stdout and "after" not in result.stdout
+    assert "!!! === ValueError: wrong value === !!!" in result.stderr
+    missing = bliss_lite("-s", "demo", "--script", str(tmp_path / "nope.py"), cwd=tmp_path)
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_startup_failures_report_and_still_start(tmp_path):
+    result = bliss_lite("--root", str(BROKEN), "-s", "objects", cwd=tmp_path, stdin="print(good1.name)\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Initialization of 'bad' FAILED (see 'config/motors.yml')" in out
+    assert "OK: 2/4 objects successfully initialized." in out
+    assert "Warning: error(s) happened during setup, setup may not be complete." in out
+    assert out.rstrip().endswith("good1")
+
+
+def test_bliss_test_configuration_starts(tmp_path, bliss_test_configuration):
+    result = bliss_lite("--root", str(bliss_test_configuration), "-s", "test_session", cwd=tmp_path,
+                        stdin="print('ready', roby.name, diode.name, beamstop.name, ACTIVE_MG.name)\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "test_session: Loading config..." in out
+    assert "Initialization of 'bad' FAILED (see 'motors/mockup.yml')" in out
+    assert "setup file './test_setup.py' of session 'test_session' not found" in out
+    assert "ready roby diode beamstop MG1" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_recover_reports_a_missing_file(tmp_path):
+    result = bliss_lite("--recover", str(tmp_path / "missing.h5"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot recover" in result.stderr and "no such file" in result.stderr
+
+
+def test_recover_a_consistent_file(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    nexus = pytest.importorskip("bliss_lite.nexus")
+    if not hasattr(nexus, "recover_file"):
+        pytest.skip("bliss_lite.nexus.recover_file is not there yet")
+    filename = tmp_path / "data.h5"
+    with h5py.File(filename, "w") as f:
+        f["x"] = 1
+    result = bliss_lite("--recover", str(filename), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    with h5py.File(filename, "r") as f:
+        assert f["x"][()] == 1
