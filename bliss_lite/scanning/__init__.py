@@ -1,0 +1,58 @@
+"""Scanning: the standard scans, the scan engine, ``SCAN_SAVING``, alignment,
+metadata and display.
+
+What other rooms and users may use::
+
+    from bliss_lite.scanning import ascan, loopscan, ct, ...     # SPEC 7.1
+    from bliss_lite.scanning import Scan, ScanState, ScanAbort  # the scan object
+    from bliss_lite.scanning import ScanSaving, ScanDisplay     # SCAN_SAVING, SCAN_DISPLAY
+    from bliss_lite.scanning import peak, cen, goto_peak, plotselect, ...
+    from bliss_lite.scanning import scan_meta                   # SPEC 6
+    from bliss_lite.scanning.context import ScanContext, current, set_current
+    from bliss_lite.scanning.events import ScanStart, ScanPoints, ScanEnd, ScanSubscriber
+"""
+
+from bliss_lite.scanning.alignment import (
+    cen,
+    com,
+    fwhm,
+    goto_cen,
+    goto_com,
+    goto_min,
+    goto_peak,
+    peak,
+    plotselect,
+    trough,
+    where,
+)
+from bliss_lite.scanning.data import ScanData
+from bliss_lite.scanning.display import ScanDisplay
+from bliss_lite.scanning.engine import Scan, ScanAbort, ScanState
+from bliss_lite.scanning.scan_meta import metadata_profiling
+from bliss_lite.scanning.scan_saving import ScanSaving
+from bliss_lite.scanning.scans import (
+    a2scan,
+    amesh,
+    anscan,
+    ascan,
+    ct,
+    d2scan,
+    dmesh,
+    dnscan,
+    dscan,
+    lineup,
+    lookupscan,
+    loopscan,
+    pointscan,
+    sct,
+    timescan,
+)
+
+__all__ = [
+    "Scan", "ScanAbort", "ScanData", "ScanDisplay", "ScanSaving", "ScanState",
+    "a2scan", "amesh", "anscan", "ascan", "ct", "d2scan", "dmesh", "dnscan", "dscan",
+    "lineup", "lookupscan", "loopscan", "pointscan", "sct", "timescan",
+    "cen", "com", "fwhm", "goto_cen", "goto_com", "goto_min", "goto_peak", "peak",
+    "plotselect", "trough", "where",
+    "metadata_profiling",
+]

@@ -1,0 +1,580 @@
+"""The scan engine: a :class:`Scan` moves motors, counts, reads counters, and hands
+the points to its subscribers (events in :mod:`bliss_lite.scanning.events`).
+
+Order of a run (``Scan.run()``), each step only after the previous one succeeded:
+
+1. ``PREPARING``: the scan number and data file are reserved (:mod:`.numbering`),
+   ``scan_info`` is filled, START metadata is gathered, subscribers are created (the
+   in-memory data store first, then ``context.subscriber_factories``) and receive
+   ``scan_start``.  A subscriber raising there refuses the scan: nothing has moved,
+   the number is not consumed, the exception propagates.
+2. Motors go to the first point, devices get ``prepare_for_scan``, PREPARED metadata.
+3. ``STARTING``: the points.  Each point moves the motors (all started, then all
+   waited for), waits ``count_time`` in real time, reads every counter.  Values go
+   into per-channel lists; a block of complete points is emitted at most every 0.1 s
+   (or every ``BLOCK_MAX`` points).
+4. ``STOPPING`` (always, also after Ctrl-C, ``abort()`` or a device error): the last
+   complete points are emitted (a half-read point is dropped), ``end_time`` and
+   ``end_reason`` set, END metadata gathered, ``scan_end`` sent; relative scans move
+   their motors back.
+5. ``DONE``, ``USER_ABORTED`` (then :class:`ScanAbort` is raised) or ``KILLED`` (the
+   device's exception is re-raised).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import enum
+import itertools
+import signal
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy
+
+from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
+from bliss_lite.scanning import context as _context
+from bliss_lite.scanning import numbering
+from bliss_lite.scanning.data import ScanData, ScanDataStore
+from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+
+if TYPE_CHECKING:
+    from bliss_lite.devices.protocols import Counter, Movable
+    from bliss_lite.scanning.context import ScanContext
+
+__all__ = ["Scan", "ScanState", "ScanAbort", "TIMER_CHANNELS", "BLOCK_MAX", "BLOCK_PERIOD"]
+
+BLOCK_PERIOD = 0.1  # seconds between two blocks of points, at most
+BLOCK_MAX = 5000  # points in one block, at most
+
+TIMER_CHANNELS = (
+    ChannelSpec("elapsed_time", "timer:elapsed_time", "s", kind="timer"),
+    ChannelSpec("epoch", "timer:epoch", "s", kind="timer"),
+)
+
+
+class ScanState(enum.IntEnum):
+    """Where a scan is in its life (SPEC 7.3)."""
+
+    IDLE = 0
+    PREPARING = 1
+    STARTING = 2
+    STOPPING = 3
+    DONE = 4
+    USER_ABORTED = 5
+    KILLED = 6
+
+
+class ScanAbort(KeyboardInterrupt):
+    """A scan stopped by Ctrl-C or ``scan.abort()``; the shell prints it as one line."""
+
+    def __init__(self, message: str = "scan aborted") -> None:
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else "scan aborted"
+
+
+def now_iso() -> str:
+    """The current local time, ISO 8601 with its timezone offset."""
+    return datetime.datetime.now().astimezone().isoformat()
+
+
+def warn(message: str) -> None:
+    """One warning line for the user (subscriber and metadata problems)."""
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
+
+
+class _Interrupts:
+    """Ctrl-C handling while a scan runs in the main thread.
+
+    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside deferred
+    sections (``deferring > 0``: handing a block to subscribers, finishing the scan),
+    where it is remembered in ``pending`` and acted upon at the end of the section.
+    """
+
+    def __init__(self) -> None:
+        self.deferring = 0
+        self.pending = False
+        self._previous: Any = None
+        self._installed = False
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.deferring:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "_Interrupts":
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, self._handler)
+                self._installed = True
+            except ValueError:  # not in the main interpreter
+                pass
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._installed:
+            previous = self._previous if self._previous is not None else signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
+            self._installed = False
+
+
+class _Channel:
+    """A channel's pending values (a plain list, appended to at every point)."""
+
+    __slots__ = ("spec", "values", "append", "dtype", "variable")
+
+    def __init__(self, spec: ChannelSpec) -> None:
+        self.spec = spec
+        self.values: list = []
+        self.append = self.values.append
+        self.dtype = numpy.dtype(spec.dtype)
+        self.variable = any(n < 0 for n in spec.shape)
+
+    def take(self, n: int) -> numpy.ndarray:
+        """The first ``n`` pending values as an array; empties the list."""
+        values = self.values if len(self.values) == n else self.values[:n]
+        if self.variable:
+            array = numpy.empty(n, dtype=object)
+            for i, v in enumerate(values):
+                array[i] = numpy.asarray(v)
+        else:
+            array = numpy.array(values, dtype=self.dtype)
+            if n == 0:
+                array = array.reshape((0,) + tuple(self.spec.shape))
+        self.values.clear()
+        return array
+
+
+class Scan:
+    """One scan: built by the scan functions (``ascan``, ``loopscan``...), run once.
+
+    ``positions`` holds, for each motor, its position at every point (the engine
+    moves only the motors whose target changes from one point to the next).
+    ``npoints == 0`` means "until stopped" (``timescan``).
+    """
+
+    def __init__(self, scan_type: str, title: str, *, counters: Sequence["Counter"],
+                 count_time: float, npoints: int, motors: Sequence["Movable"] = (),
+                 positions: Sequence[Sequence[float]] = (), name: str | None = None,
+                 save: bool = True, sleep_time: float | None = None,
+                 stab_time: float | None = None, scan_info: dict | None = None,
+                 extra_info: dict | None = None, restore_motors: bool = False,
+                 user_metadata: bool = True, in_scans: bool = True,
+                 plan: ScanPlan | None = None, context: "ScanContext | None" = None) -> None:
+        self._ctx = context if context is not None else _context.current()
+        self.name = name or scan_type
+        self.scan_number: int | None = None
+        self.filename: str | None = None
+        self.state = ScanState.IDLE
+        self.motors: list[Movable] = list(motors)
+        self.counters: list[Counter] = list(counters)
+        self.npoints_done = 0
+        self._type = scan_type
+        self._npoints = int(npoints)
+        self._count_time = float(count_time)
+        self._positions = [numpy.asarray(p, dtype=float).ravel().tolist() for p in positions]
+        self._save = bool(save)
+        self._sleep_time = float(sleep_time or 0.0)
+        self._stab_time = float(stab_time or 0.0)
+        self._restore = bool(restore_motors)
+        self._user_metadata = bool(user_metadata)
+        self._in_scans = bool(in_scans)
+        self._plan = plan or ScanPlan(scan_type, self._npoints, self._count_time)
+        self._abort_requested = False
+        self._abort_event = threading.Event()
+        self._ran = False
+        self._store = ScanDataStore()
+
+        channels: list[ChannelSpec] = list(TIMER_CHANNELS)
+        channels += [ChannelSpec(m.name, f"axis:{m.name}", m.unit, kind="motor") for m in self.motors]
+        self._counter_channels: list[list[ChannelSpec]] = []
+        for counter in self.counters:
+            specs = list(counter.channels())
+            self._counter_channels.append(specs)
+            channels += specs
+        self.channels: list[ChannelSpec] = channels
+
+        info = copy.deepcopy(scan_info) if scan_info else {}
+        info.update(extra_info or {})
+        info.update({
+            "title": title,
+            "type": scan_type,
+            "name": self.name,
+            "npoints": self._npoints,
+            "count_time": self._count_time,
+            "sleep_time": sleep_time,
+            "save": self._save,
+        })
+        if stab_time is not None:
+            info["stab_time"] = stab_time
+        info.setdefault("comments", [])
+        self.scan_info: dict = info
+
+    # -- public face ---------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        if not self._save:
+            path = "'not saved'"
+        elif self.filename:
+            path = self.filename
+        else:
+            try:
+                path = self._ctx.scan_saving.scan_filename(self.name, None)
+            except Exception:
+                path = "?"
+        return f"Scan(number={self.scan_number}, name={self.name}, path={path})"
+
+    def get_data(self, key: Any = None) -> ScanData | numpy.ndarray:
+        """The scan's data: a mapping channel name → numpy array (see
+        :class:`~bliss_lite.scanning.data.ScanData`); with ``key``, that one array."""
+        data = self._store.data()
+        return data if key is None else data[key]
+
+    def add_comment(self, text: str) -> None:
+        """Add a comment (written in the entry's ``notes``); only before the scan ends."""
+        if not isinstance(text, str):
+            raise TypeError(f"add_comment() takes a string, not {type(text).__name__}")
+        if self.state in (ScanState.DONE, ScanState.USER_ABORTED, ScanState.KILLED):
+            raise RuntimeError(f"{self.name} scan has ended: comments can only be added before the end")
+        self.scan_info["comments"].append({"date": now_iso(), "message": text})
+
+    def abort(self) -> None:
+        """Stop the scan from another thread (or a subscriber): it ends within one
+        point as after Ctrl-C (``USER_ABORTED``), and ``run()`` raises ScanAbort."""
+        self._abort_requested = True
+        self._abort_event.set()
+        if self.state in (ScanState.PREPARING, ScanState.STARTING):
+            for motor in self.motors:
+                try:
+                    motor.stop()
+                except Exception:
+                    pass
+
+    # alignment on this scan (SPEC 7.3): bliss_lite.scanning.alignment with scan=self
+    def _align(self, function: str, counter: Any, axis: Any) -> Any:
+        from bliss_lite.scanning import alignment
+
+        return getattr(alignment, function)(counter, axis=axis, scan=self)
+
+    def peak(self, counter: Any = None, axis: Any = None) -> float:
+        """Position of the counter's maximum (see ``alignment.peak``)."""
+        return self._align("peak", counter, axis)
+
+    def com(self, counter: Any = None, axis: Any = None) -> float:
+        """Centre of mass of the counter's signal."""
+        return self._align("com", counter, axis)
+
+    def cen(self, counter: Any = None, axis: Any = None) -> Any:
+        """Centre and FWHM of the counter's peak."""
+        return self._align("cen", counter, axis)
+
+    def fwhm(self, counter: Any = None, axis: Any = None) -> float:
+        """Full width at half maximum of the counter's peak."""
+        return self._align("fwhm", counter, axis)
+
+    def trough(self, counter: Any = None, axis: Any = None) -> float:
+        """Position of the counter's minimum."""
+        return self._align("trough", counter, axis)
+
+    def where(self, counter: Any = None) -> None:
+        """Show where the motor is relative to the counter's signal."""
+        from bliss_lite.scanning import alignment
+
+        return alignment.where(counter, scan=self)
+
+    def goto_peak(self, counter: Any = None, axis: Any = None) -> None:
+        """Move the scanned motor to the counter's maximum."""
+        return self._align("goto_peak", counter, axis)
+
+    def goto_com(self, counter: Any = None, axis: Any = None) -> None:
+        """Move the scanned motor to the centre of mass."""
+        return self._align("goto_com", counter, axis)
+
+    def goto_cen(self, counter: Any = None, axis: Any = None) -> None:
+        """Move the scanned motor to the peak's centre."""
+        return self._align("goto_cen", counter, axis)
+
+    def goto_min(self, counter: Any = None, axis: Any = None) -> None:
+        """Move the scanned motor to the counter's minimum."""
+        return self._align("goto_min", counter, axis)
+
+    # -- running -------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run the scan (once).  Raises :class:`ScanAbort` after Ctrl-C or
+        :meth:`abort`, the device's exception after a failure."""
+        if self._ran:
+            raise RuntimeError(f"{self.name} scan has already been run: a scan runs only once")
+        self._ran = True
+        with _Interrupts() as interrupts:
+            self._run(interrupts)
+
+    def _run(self, interrupts: _Interrupts) -> None:
+        from bliss_lite.scanning import scan_meta
+
+        ctx = self._ctx
+        info = self.scan_info
+        self.state = ScanState.PREPARING
+        started: list[Any] = []
+        try:
+            saving = ctx.scan_saving
+            number, filename = numbering.reserve(
+                ctx, self._save, lambda n: saving.scan_filename(self.name, n))
+            self.scan_number, self.filename = number, filename
+            plotselect = ctx.store.get("plotselect") if ctx.store is not None else None
+            info.update({
+                "scan_nb": number,
+                "filename": filename,
+                "session_name": ctx.session_name,
+                "user_name": ctx.user_name or saving.user_name,
+                "writer": saving.writer if self._save else "null",
+                "start_time": now_iso(),
+                "plotselect": list(plotselect) if isinstance(plotselect, list) else [],
+            })
+            restore = [(m, m.position) for m in self.motors] if self._restore else []
+            registry = ctx.scan_meta.copy() if ctx.scan_meta is not None else None
+            gatherer = scan_meta.ScanMetadataGatherer(
+                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata)
+            gatherer.gather(scan_meta.META_TIMING.START)
+            for key, default in (("instrument", {}), ("positioners", {}), ("scan_meta_categories", [])):
+                info.setdefault(key, default)
+            subscribers: list[Any] = [self._store]
+            for factory in ctx.subscriber_factories:
+                subscriber = factory(self)
+                if subscriber is not None:
+                    subscribers.append(subscriber)
+            start = ScanStart(self, info, list(self.channels))
+            for subscriber in subscribers:
+                subscriber.scan_start(start)
+                started.append(subscriber)
+        except BaseException as exc:
+            # Refused before anything moved: the number stays free.
+            aborted = isinstance(exc, KeyboardInterrupt)
+            interrupts.deferring += 1
+            try:
+                info["end_time"] = now_iso()
+                info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
+                self._end_subscribers(started, ScanEnd(self, info, 0))
+            finally:
+                interrupts.deferring -= 1
+            self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
+            if aborted and not isinstance(exc, ScanAbort):
+                raise ScanAbort() from exc
+            raise
+
+        self._subscribers = list(started)
+        self._emitted = 0
+        reason, error = "SUCCESS", None
+        try:
+            numbering.commit(ctx, self._save, number)
+            if self._in_scans:
+                ctx.scans.append(self)
+            self._prepare(gatherer, scan_meta.META_TIMING.PREPARED)
+            self.state = ScanState.STARTING
+            self._acquire(interrupts)
+        except KeyboardInterrupt as exc:
+            reason, error = "USER_ABORT", exc
+        except BaseException as exc:
+            reason, error = "FAILURE", exc
+
+        interrupts.deferring += 1
+        try:
+            self.state = ScanState.STOPPING
+            if reason != "SUCCESS":
+                self._stop_motors()
+            info["end_time"] = now_iso()
+            info["end_reason"] = reason
+            try:
+                gatherer.gather(scan_meta.META_TIMING.END)
+            except Exception as exc:
+                warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
+            self._end_subscribers(started, ScanEnd(self, info, self._emitted))
+            self._subscribers, self._channels = [], []
+        finally:
+            interrupts.deferring -= 1
+
+        restore_error: BaseException | None = None
+        try:
+            if restore:
+                self._move_back(restore)
+        except BaseException as exc:
+            restore_error = exc
+        finally:
+            self.state = {"SUCCESS": ScanState.DONE,
+                          "USER_ABORT": ScanState.USER_ABORTED}.get(reason, ScanState.KILLED)
+
+        if restore_error is not None and reason != "SUCCESS":
+            warn(f"motors of scan {self.scan_number} not moved back: {restore_error or 'interrupted'}")
+        if reason == "USER_ABORT":
+            if isinstance(error, ScanAbort):
+                raise error
+            raise ScanAbort() from error
+        if error is not None:
+            raise error
+        if isinstance(restore_error, KeyboardInterrupt) and not isinstance(restore_error, ScanAbort):
+            raise ScanAbort("scan ended, moving the motors back was interrupted") from restore_error
+        if restore_error is not None:
+            raise restore_error
+        if interrupts.pending:
+            raise KeyboardInterrupt
+
+    def _prepare(self, gatherer: Any, prepared: Any) -> None:
+        """Motors to the first point, devices told about the scan, PREPARED metadata."""
+        if self.motors and self._positions and len(self._positions[0]):
+            for motor, positions in zip(self.motors, self._positions):
+                motor.move(positions[0], wait=False)
+            for motor in self.motors:
+                motor.wait_move()
+        for device in itertools.chain(self.counters, self.motors):
+            if isinstance(device, PreparesForScan):
+                device.prepare_for_scan(self._plan)
+        gatherer.gather(prepared)
+        if self._abort_requested:
+            raise ScanAbort()
+
+    def _acquire(self, interrupts: _Interrupts) -> None:
+        """The point loop: kept tight (no allocation per point beyond the values)."""
+        channels = [_Channel(spec) for spec in self.channels]
+        self._channels = channels
+        elapsed_append = channels[0].append
+        epoch_append = channels[1].append
+        nmotors = len(self.motors)
+        motor_appends = [(m, channels[2 + k].append) for k, m in enumerate(self.motors)]
+        single: list[tuple[Any, Any]] = []
+        multi: list[tuple[Any, tuple]] = []
+        index = 2 + nmotors
+        for counter, specs in zip(self.counters, self._counter_channels):
+            appends = tuple(c.append for c in channels[index:index + len(specs)])
+            index += len(specs)
+            if len(appends) == 1:
+                single.append((counter.read, appends[0]))
+            else:
+                multi.append((counter.read, appends))
+        moves = [(m, m.move, p) for m, p in zip(self.motors, self._positions)]
+        waits = [m.wait_move for m in self.motors]
+        last = [p[0] if p else None for p in self._positions]
+        count_time = self._count_time
+        sleep_time = self._sleep_time
+        stab_time = self._stab_time
+        wait = self._abort_event.wait
+        perf = time.perf_counter
+        wall = time.time
+        npoints = self._npoints
+        indices = range(npoints) if npoints > 0 else itertools.count()
+        t0 = None
+        emitted = 0
+        next_emit = perf() + BLOCK_PERIOD
+        try:
+            for i in indices:
+                if nmotors:
+                    for k in range(nmotors):
+                        motor, move, positions = moves[k]
+                        target = positions[i]
+                        if target != last[k]:
+                            move(target, wait=False)
+                            last[k] = target
+                    for wait_move in waits:
+                        wait_move()
+                    for motor, append in motor_appends:
+                        append(motor.position)
+                    if stab_time and wait(stab_time):
+                        raise ScanAbort()
+                start = perf()
+                now = wall()
+                if t0 is None:
+                    t0 = now
+                if count_time > 0:
+                    deadline = start + count_time
+                    remaining = count_time
+                    while remaining > 0:
+                        if wait(remaining):
+                            raise ScanAbort()
+                        remaining = deadline - perf()
+                for read, append in single:
+                    append(read(count_time)[0])
+                for read, appends in multi:
+                    for append, value in zip(appends, read(count_time)):
+                        append(value)
+                elapsed_append(now - t0)
+                epoch_append(now)
+                done = i + 1
+                self.npoints_done = done
+                if self._abort_requested:
+                    raise ScanAbort()
+                if sleep_time and done != npoints and wait(sleep_time):
+                    raise ScanAbort()
+                if done - emitted >= BLOCK_MAX or perf() >= next_emit:
+                    interrupts.deferring += 1
+                    try:
+                        self._emit(done - emitted)
+                    finally:
+                        interrupts.deferring -= 1
+                    emitted = done
+                    next_emit = perf() + BLOCK_PERIOD
+                    if interrupts.pending:
+                        interrupts.pending = False
+                        raise KeyboardInterrupt
+        finally:
+            interrupts.deferring += 1
+            try:
+                complete = min(len(c.values) for c in channels)
+                self._emit(complete)
+            finally:
+                interrupts.deferring -= 1
+
+    def _emit(self, n: int) -> None:
+        """Hand the next ``n`` complete points to the subscribers (a subscriber that
+        fails is warned about and gets no more points)."""
+        channels = self._channels
+        if n <= 0:
+            for channel in channels:
+                channel.values.clear()
+            return
+        data = {c.spec.fullname: c.take(n) for c in channels}
+        first = self._emitted
+        self._emitted = first + n
+        self.npoints_done = self._emitted
+        event = ScanPoints(self, first, data)
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber.scan_points(event)
+            except Exception as exc:
+                warn(f"{type(subscriber).__name__} failed on points of scan "
+                     f"{self.scan_number} and gets no more points: {exc}")
+                self._subscribers.remove(subscriber)
+
+    def _end_subscribers(self, subscribers: Sequence[Any], event: ScanEnd) -> None:
+        for subscriber in subscribers:
+            try:
+                subscriber.scan_end(event)
+            except Exception as exc:
+                warn(f"{type(subscriber).__name__} failed at the end of scan {self.scan_number}: {exc}")
+
+    def _stop_motors(self) -> None:
+        for motor in self.motors:
+            try:
+                motor.stop()
+            except Exception as exc:
+                warn(f"cannot stop {motor.name}: {exc}")
+        for motor in self.motors:
+            try:
+                motor.wait_move()
+            except Exception:
+                pass
+
+    def _move_back(self, restore: list[tuple[Any, float]]) -> None:
+        """Relative scans: every motor back where the scan found it."""
+        try:
+            for motor, position in restore:
+                motor.move(position, wait=False)
+            for motor, _ in restore:
+                motor.wait_move()
+        except BaseException:
+            self._stop_motors()
+            raise

@@ -1,0 +1,294 @@
+"""``SCAN_SAVING``: where a session's scans are written (SPEC 5.3).
+
+The data file of a scan is ``<base_path>/<template>/<data_filename>.h5``; ``template``
+and ``data_filename`` are ``str.format`` templates whose fields are the other fields
+(``{session}``, ``{date}``, ``{user_name}``, ``{scan_name}``, ``{scan_number}``, any
+field added with :meth:`ScanSaving.add`).  Writable fields persist per session in the
+state store under the key ``scan_saving``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import string
+import time
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+if TYPE_CHECKING:
+    from bliss_lite.settings import StateStore
+
+__all__ = ["ScanSaving", "WRITERS"]
+
+STORE_KEY = "scan_saving"
+WRITERS = ("hdf5", "null")
+FILE_EXTENSION = "h5"
+
+DEFAULTS: dict[str, Any] = {
+    "base_path": "/tmp/scans",
+    "template": "{session}/",
+    "data_filename": "data",
+    "writer": "hdf5",
+    "scan_number_format": "%04d",
+    "date_format": "%Y%m%d",
+}
+READ_ONLY = ("session", "user_name", "date", "filename", "root_path", "data_path")
+_FORMATTER = string.Formatter()
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still usable
+        return "unknown"
+
+
+class ScanSaving:
+    """The session's saving parameters.
+
+    ``ScanSaving(session_name, store, defaults)``: ``defaults`` are the initial values
+    from the configuration (the session's or the root's ``scan_saving:`` section);
+    values persisted in ``store`` win over them.
+
+    >>> SCAN_SAVING.base_path = "/data/visitor"
+    >>> SCAN_SAVING.filename
+    '/data/visitor/demo/data.h5'
+    """
+
+    def __init__(self, session_name: str, store: "StateStore | None" = None,
+                 defaults: Mapping[str, Any] | None = None,
+                 user_name: str | None = None) -> None:
+        object.__setattr__(self, "_session", session_name)
+        object.__setattr__(self, "_store", store)
+        object.__setattr__(self, "_user", user_name or _user_name())
+        object.__setattr__(self, "_fields", dict(DEFAULTS))
+        object.__setattr__(self, "_added", {})
+        sources = [dict(defaults or {})]
+        stored = store.get(STORE_KEY) if store is not None else None
+        if isinstance(stored, dict):
+            sources.append(stored)
+        for source in sources:
+            for key, value in source.items():
+                try:
+                    if key in DEFAULTS:
+                        self._set_field(key, value, persist=False)
+                    elif key not in READ_ONLY and key.isidentifier():
+                        self._added[key] = value
+                except (TypeError, ValueError):
+                    pass  # a stale or wrong value: keep the default
+
+    # -- fields -------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        fields = self.__dict__.get("_fields")
+        if fields is not None:
+            if name in fields:
+                return fields[name]
+            if name in self._added:
+                return self._added[name]
+        raise AttributeError(f"SCAN_SAVING has no field '{name}'")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in READ_ONLY:
+            raise AttributeError(f"SCAN_SAVING.{name} is read-only")
+        if name in DEFAULTS:
+            self._set_field(name, value)
+        elif name in self._added:
+            self._check_added_value(name, value)
+            self._added[name] = value
+            self._persist()
+        else:
+            raise AttributeError(
+                f"SCAN_SAVING has no field '{name}'; add it with SCAN_SAVING.add('{name}', value)")
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._fields) | set(self._added))
+
+    def _set_field(self, name: str, value: Any, persist: bool = True) -> None:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str):
+            raise TypeError(f"SCAN_SAVING.{name} must be a string, not {type(value).__name__}")
+        if name == "writer" and value not in WRITERS:
+            raise ValueError(f"SCAN_SAVING.writer must be one of {', '.join(WRITERS)}, not {value!r}")
+        if name == "base_path" and not value:
+            raise ValueError("SCAN_SAVING.base_path cannot be empty")
+        if name == "scan_number_format":
+            try:
+                value % 1
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"SCAN_SAVING.scan_number_format must be a %-format for one integer, like '%04d', not {value!r}"
+                ) from None
+        if name in ("template", "data_filename"):
+            self._check_template(name, value)
+        self._fields[name] = value
+        if persist:
+            self._persist()
+
+    def _check_template(self, name: str, value: str) -> None:
+        try:
+            list(_FORMATTER.parse(value))
+        except ValueError as exc:
+            raise ValueError(f"SCAN_SAVING.{name} is not a valid template ({exc}): {value!r}") from None
+
+    @staticmethod
+    def _check_added_value(key: str, value: Any) -> None:
+        if not (callable(value) or isinstance(value, (str, int, float))) or isinstance(value, bool):
+            raise TypeError(f"SCAN_SAVING.{key} must be a string, a number or a callable, "
+                            f"not {type(value).__name__}")
+
+    def add(self, key: str, value: Any) -> None:
+        """Add (or change) a template field, e.g. ``add("sample", "lysozyme")`` for
+        ``template = "{session}/{sample}/"``.  ``value`` may be a callable taking
+        this object and returning a string (not persisted)."""
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"SCAN_SAVING.add(): {key!r} is not a valid field name")
+        if key in DEFAULTS or key in READ_ONLY or key in ("scan_name", "scan_number"):
+            raise ValueError(f"SCAN_SAVING.add(): '{key}' is a built-in field")
+        if key.startswith("_") or hasattr(type(self), key):
+            raise ValueError(f"SCAN_SAVING.add(): '{key}' is a reserved name")
+        self._check_added_value(key, value)
+        self._added[key] = value
+        self._persist()
+
+    def remove(self, key: str) -> None:
+        """Remove a field added with :meth:`add`."""
+        if key not in self._added:
+            raise ValueError(f"SCAN_SAVING.remove(): '{key}' is not an added field")
+        del self._added[key]
+        self._persist()
+
+    def _persist(self) -> None:
+        if self._store is None:
+            return
+        data = dict(self._fields)
+        data.update({k: v for k, v in self._added.items() if not callable(v)})
+        self._store.set(STORE_KEY, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every writable field with its value (added fields included)."""
+        data = dict(self._fields)
+        data.update(self._added)
+        return data
+
+    # -- read-only fields ---------------------------------------------------------
+
+    @property
+    def session(self) -> str:
+        return self._session
+
+    @property
+    def user_name(self) -> str:
+        return self._user
+
+    @property
+    def date(self) -> str:
+        return time.strftime(self._fields["date_format"])
+
+    @property
+    def root_path(self) -> str:
+        """Directory of the data file (scan name/number fields left as ``{...}``)."""
+        return self.scan_root_path()
+
+    @property
+    def data_path(self) -> str:
+        """Data file path without its extension."""
+        return os.path.join(self.root_path, self._eval("data_filename", self._fields["data_filename"]))
+
+    @property
+    def filename(self) -> str:
+        """Full path of the data file."""
+        return self.scan_filename()
+
+    def get_path(self) -> str:
+        """The directory scans are written to (``root_path``)."""
+        return self.root_path
+
+    # -- evaluation ---------------------------------------------------------------
+
+    def _values(self, scan_name: str | None, scan_number: int | None) -> dict[str, Callable[[], str]]:
+        values: dict[str, Callable[[], str]] = {
+            "session": lambda: self._session,
+            "user_name": lambda: self._user,
+            "date": lambda: self.date,
+            "scan_name": lambda: "{scan_name}" if scan_name is None else scan_name,
+            "scan_number": lambda: ("{scan_number}" if scan_number is None
+                                    else self._fields["scan_number_format"] % scan_number),
+        }
+        for key, value in self._fields.items():
+            if key not in ("template", "data_filename"):
+                values[key] = lambda v=value: v
+        for key, value in self._added.items():
+            values[key] = (lambda v=value: str(v(self))) if callable(value) else (lambda v=value: str(v))
+        return values
+
+    def _eval(self, name: str, template: str, scan_name: str | None = None,
+              scan_number: int | None = None) -> str:
+        values = self._values(scan_name, scan_number)
+        filled = {}
+        for _, field, spec, conv in _FORMATTER.parse(template):
+            if field is None:
+                continue
+            if field == "":
+                raise ValueError(f"SCAN_SAVING.{name} has an empty field '{{}}': {template!r}")
+            key = field.split(".")[0].split("[")[0]
+            if key not in values:
+                raise ValueError(f"SCAN_SAVING.{name} refers to unknown field '{key}' "
+                                 f"(add it with SCAN_SAVING.add('{key}', value))")
+            filled[key] = values[key]()
+        return template.format(**filled)
+
+    def scan_root_path(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
+        """``root_path`` for a scan of that name and number."""
+        template = self._eval("template", self._fields["template"], scan_name, scan_number)
+        return os.path.abspath(os.path.join(os.path.expanduser(self._fields["base_path"]), template))
+
+    def scan_filename(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
+        """The data file a scan of that name and number is written to."""
+        root = self.scan_root_path(scan_name, scan_number)
+        data = self._eval("data_filename", self._fields["data_filename"], scan_name, scan_number)
+        return os.path.join(root, f"{data}.{FILE_EXTENSION}")
+
+    def depends_on_scan_number(self) -> bool:
+        """True when the file name changes with the scan number."""
+        return any(field == "scan_number"
+                   for part in (self._fields["template"], self._fields["data_filename"])
+                   for _, field, _, _ in _FORMATTER.parse(part))
+
+    # -- display ------------------------------------------------------------------
+
+    def __info__(self) -> str:
+        rows: list[tuple[str, Any]] = []
+        rows += [(k, v) for k, v in self._fields.items()]
+        rows += [(k, "<callable>" if callable(v) else v) for k, v in self._added.items()]
+        rows += [("session", self.session), ("user_name", self.user_name), ("date", self.date),
+                 ("scan_name", "{scan_name}"), ("scan_number", "{scan_number}")]
+        width = max(len(k) for k, _ in rows)
+        lines = ["Parameters (default) - ", ""]
+        lines += [f"  .{k:<{width}} = {v!r}" for k, v in rows]
+        try:
+            if self._fields["writer"] == "null":
+                table = [("NO SAVING",)]
+            else:
+                filename = self.filename
+                directory = os.path.dirname(filename)
+                table = [("exists" if os.path.exists(filename) else "does not exist", "filename", filename),
+                         ("exists" if os.path.exists(directory) else "does not exist", "directory", directory)]
+        except ValueError as exc:
+            table = [("ERROR", str(exc))]
+        lines += _simple_table(table)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.__info__()
+
+
+def _simple_table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows framed by dashed rules, columns two spaces apart (tabulate's "simple")."""
+    ncols = max(len(r) for r in rows)
+    rows = [tuple(r) + ("",) * (ncols - len(r)) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(ncols)]
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return [rule, *body, rule]
