@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of bliss_lite against Bluesky + ophyd (``python -m bench``)."""

@@ -1,0 +1,170 @@
+"""Run the bench suite and print the ratio table.
+
+    python -m bench              every case (about 20 minutes on 2 cores)
+    python -m bench --quick      N = 1 000 and 10 000 only, 3 runs
+    python -m bench --runs 5 --cases loopscan,startup
+
+Every case runs in fresh processes, bliss_lite and its peer alternating (A B A B ...),
+and is reported as median [min–max]; ratios are computed pair by pair from the same
+run and their median is shown.  The peer (Bluesky + ophyd, the ``bench`` extra of
+pyproject.toml) is installed on first use into bench/.peer-venv, never into the
+project's own environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+PEER_VENV = HERE / ".peer-venv"
+PEER_PYTHON = PEER_VENV / "bin" / "python"
+RESULTS = HERE / "results"
+
+
+def ensure_peer() -> Path:
+    """The peer's python, installing Bluesky and ophyd into their own venv once."""
+    if PEER_PYTHON.exists():
+        return PEER_PYTHON
+    with open(REPO / "pyproject.toml", "rb") as f:
+        requirements = tomllib.load(f)["project"]["optional-dependencies"]["bench"]
+    print(f"installing the peer ({', '.join(requirements)}) into {PEER_VENV} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    subprocess.run([str(PEER_PYTHON), "-m", "pip", "install", "--quiet", *requirements], check=True)
+    return PEER_PYTHON
+
+
+def run_json(cmd: list[str]) -> dict:
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wall(cmd: list[str], stdin: str | None = None) -> float:
+    """Whole-process wall time of a command."""
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, input=stdin, capture_output=True, text=True, cwd="/tmp")
+    return time.perf_counter() - t0
+
+
+def stats(values: list[float]) -> str:
+    return f"{statistics.median(values):.4g} [{min(values):.4g}–{max(values):.4g}]"
+
+
+def lite(*args: str) -> list[str]:
+    return [sys.executable, str(HERE / "lite_case.py"), *args]
+
+
+def throughput_cases(sizes: list[int], runs: int, rows: list[dict]) -> None:
+    peer = str(ensure_peer())
+    for lite_case, peer_case in (("loopscan", "count"), ("ascan", "scan")):
+        for n in sizes:
+            reps = runs if n < 100_000 else max(2, runs // 2)
+            lite_rates = {"hdf5": [], "null": []}
+            peer_rates, ratios = [], {"hdf5": [], "null": []}
+            for _ in range(reps):
+                rates = {}
+                for writer in ("hdf5", "null"):
+                    r = run_json(lite(lite_case, str(n), writer))
+                    rates[writer] = r["npoints"] / r["seconds"]
+                    lite_rates[writer].append(rates[writer])
+                p = run_json([peer, str(HERE / "peer_bluesky.py"), peer_case, str(n)])
+                prate = n / p["seconds"]
+                peer_rates.append(prate)
+                for writer in rates:
+                    ratios[writer].append(rates[writer] / prate)
+            for writer in ("hdf5", "null"):
+                rows.append({
+                    "case": f"{lite_case}({n}, 0, 3 counters) writer={writer}",
+                    "unit": "points/s",
+                    "bliss_lite": stats(lite_rates[writer]),
+                    "peer": f"Bluesky {peer_case}: {stats(peer_rates)}",
+                    "ratio": f"{statistics.median(ratios[writer]):.1f}x",
+                })
+            print(f"  done {lite_case} N={n}", flush=True)
+
+
+def startup_case(runs: int, rows: list[dict]) -> None:
+    exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    times = [wall([exe, "-s", "demo"], stdin="exit()\n") for _ in range(runs + 1)][1:]
+    rows.append({"case": "echo 'exit()' | bliss-lite -s demo", "unit": "s (whole process)",
+                 "bliss_lite": stats(times), "peer": "target <= 1.0 s", "ratio": ""})
+    base = [wall([sys.executable, "-c", "pass"]) for _ in range(runs)]
+    for module in ("bliss_lite", "bliss_lite.session"):
+        times = [wall([sys.executable, "-c", f"import {module}"]) for _ in range(runs)]
+        rows.append({"case": f"import {module} (minus bare python)", "unit": "s",
+                     "bliss_lite": stats([t - b for t, b in zip(times, base)]), "peer": "",
+                     "ratio": ""})
+
+
+def fidelity_case(runs: int, rows: list[dict]) -> None:
+    values = [run_json(lite("fidelity"))["overhead"] for _ in range(runs)]
+    rows.append({"case": "loopscan(20, 0.05) wall minus 1.0 s", "unit": "s",
+                 "bliss_lite": stats(values), "peer": "target <= 0.05 s (5 %)", "ratio": ""})
+
+
+def memory_case(runs: int, rows: list[dict]) -> None:
+    for writer in ("null", "hdf5"):
+        results = [run_json(lite("memory", "1000000", writer)) for _ in range(max(1, runs // 2))]
+        rows.append({"case": f"loopscan(1 000 000, 0, diode) writer={writer}: peak RSS growth / raw data",
+                     "unit": "ratio",
+                     "bliss_lite": stats([r["ratio"] for r in results]),
+                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB",
+                     "ratio": "target <= 2"})
+
+
+def metadata_case(runs: int, rows: list[dict]) -> None:
+    results = [run_json(lite("metadata")) for _ in range(runs)]
+    rows.append({"case": "1-point loopscan, empty scan_meta registry", "unit": "s",
+                 "bliss_lite": stats([r["empty_registry_scan_s"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "metadata cost per scan: 50 statics + 5 generators", "unit": "s",
+                 "bliss_lite": stats([r["metadata_cost_s"] for r in results]), "peer": "", "ratio": ""})
+
+
+CASES = {
+    "startup": startup_case,
+    "fidelity": fidelity_case,
+    "metadata": metadata_case,
+    "memory": memory_case,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory")
+    args = parser.parse_args()
+    runs = 3 if args.quick else args.runs
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    rows: list[dict] = []
+    for case in args.cases.split(","):
+        print(f"case {case} ...", flush=True)
+        if case == "throughput":
+            throughput_cases(sizes, runs, rows)
+        else:
+            CASES[case](runs, rows)
+    machine = f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"\nbliss_lite bench — {time.strftime('%Y-%m-%d %H:%M')} — {machine}\n")
+    widths = [max(len(str(r[k])) for r in rows + [dict(zip(r, r))]) for k in ("case", "bliss_lite", "peer", "ratio")
+              for r in rows[:1]]
+    for row in rows:
+        print(f"{row['case']:<{widths[0]}}  {row['bliss_lite']:>{widths[1]}} {row['unit']:<18} "
+              f"{row['peer']:<{widths[2]}}  {row['ratio']}")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
+    print(f"\nresults saved to {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The bliss_lite side of the bench: one case per process, one JSON line out.
+
+    python bench/lite_case.py loopscan|ascan N hdf5|null
+    python bench/lite_case.py fidelity
+    python bench/lite_case.py memory N hdf5|null
+    python bench/lite_case.py metadata
+
+Scans run in the bench beamline (bench/beamline) with the display off and files in
+a temporary directory; seconds are the wall time of the scan call alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BEAMLINE = Path(__file__).resolve().parent / "beamline"
+
+
+def _session(name: str, writer: str, tmp: str):
+    os.environ.setdefault("BLISS_LITE_STATE_DIR", os.path.join(tmp, "state"))
+    from bliss_lite import open_session
+
+    session = open_session(name, root=BEAMLINE, verbose=False)
+    env = session.env
+    env["SCAN_SAVING"].base_path = os.path.join(tmp, "scans")
+    env["SCAN_SAVING"].writer = writer
+    env["SCAN_DISPLAY"].mode = "off"
+    return session, env
+
+
+def throughput(case: str, npoints: int, writer: str, tmp: str) -> dict:
+    session, env = _session("bench", writer, tmp)
+    counters = (env["diode"], env["diode2"], env["diode3"])
+    if case == "loopscan":
+        run = lambda: env["loopscan"](npoints, 0, *counters)  # noqa: E731
+    else:
+        run = lambda: env["ascan"](env["fastm"], 0, 1, npoints, 0, *counters)  # noqa: E731
+    t0 = time.perf_counter()
+    scan = run()
+    seconds = time.perf_counter() - t0
+    done = len(scan.get_data()["diode"])
+    session.close()
+    return {"seconds": seconds, "npoints": done}
+
+
+def fidelity(tmp: str) -> dict:
+    session, env = _session("bench", "null", tmp)
+    t0 = time.perf_counter()
+    env["loopscan"](20, 0.05, env["diode"])
+    seconds = time.perf_counter() - t0
+    session.close()
+    return {"seconds": seconds, "overhead": seconds - 1.0}
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def memory(npoints: int, writer: str, tmp: str) -> dict:
+    session, env = _session("bench", writer, tmp)
+    env["loopscan"](10, 0, env["diode"])  # warm every code path once
+    baseline = _rss_mb()
+    scan = env["loopscan"](npoints, 0, env["diode"])
+    peak = _rss_mb()
+    data = scan.get_data()
+    raw = sum(data[name].nbytes for name in ("elapsed_time", "epoch", "diode")) / 1e6
+    session.close()
+    return {"growth_mb": peak - baseline, "raw_mb": raw, "ratio": (peak - baseline) / raw}
+
+
+def metadata(tmp: str) -> dict:
+    """Per-scan cost of gathering metadata: a 1-point loopscan in a session with an
+    empty registry, then in one with 50 statics + 5 generators (median of 20)."""
+    out = {}
+    for name in ("bench", "bench_meta"):
+        session, env = _session(name, "null", tmp)
+        times = []
+        for _ in range(21):
+            t0 = time.perf_counter()
+            env["loopscan"](1, 0, env["diode"])
+            times.append(time.perf_counter() - t0)
+        times = sorted(times[1:])
+        out[name] = times[len(times) // 2]
+        session.close()
+    return {"empty_registry_scan_s": out["bench"], "loaded_registry_scan_s": out["bench_meta"],
+            "metadata_cost_s": out["bench_meta"] - out["bench"]}
+
+
+def main(argv: list[str]) -> None:
+    case = argv[0]
+    with tempfile.TemporaryDirectory(prefix="bliss_lite_bench_") as tmp:
+        if case in ("loopscan", "ascan"):
+            result = throughput(case, int(argv[1]), argv[2], tmp)
+        elif case == "fidelity":
+            result = fidelity(tmp)
+        elif case == "memory":
+            result = memory(int(argv[1]), argv[2], tmp)
+        elif case == "metadata":
+            result = metadata(tmp)
+        else:
+            raise SystemExit(f"unknown case {case!r}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
