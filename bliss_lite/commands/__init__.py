@@ -1,0 +1,13 @@
+"""The everyday shell commands: moving motors and listing the session (SPEC 5.4).
+
+The session calls ``bind(namespace, config)`` once; the functions then work on the
+session's objects (motors are the namespace values that are ``Movable``, in
+namespace order).
+"""
+
+from bliss_lite.commands._session import bind
+from bliss_lite.commands.listing import lscnt, lsconfig, lsmg, lsmot, lsobj, sta, wa, wm, wu
+from bliss_lite.commands.motion import mv, mvr, umv, umvr
+
+__all__ = ["bind", "lscnt", "lsconfig", "lsmg", "lsmot", "lsobj", "mv", "mvr", "sta", "umv",
+           "umvr", "wa", "wm", "wu"]

@@ -1,0 +1,43 @@
+"""Simulated hardware and the capabilities scans ask of devices.
+
+Scans use the protocols (``Counter``, ``Movable``, ``HasMetadataForScan``,
+``PreparesForScan``, ``CounterContainer``); the configuration creates devices
+through :data:`BUILTIN_CLASSES`.
+"""
+
+from bliss_lite.devices.axis_state import AxisState
+from bliss_lite.devices.measurement_group import MeasurementGroup
+from bliss_lite.devices.mockup import AxisConfig, MockupAxis, MockupController
+from bliss_lite.devices.multiple_positions import MultiplePositions
+from bliss_lite.devices.protocols import (
+    ChannelSpec,
+    Counter,
+    CounterContainer,
+    HasMetadataForScan,
+    Movable,
+    PreparesForScan,
+    ScanPlan,
+)
+from bliss_lite.devices.registry import BUILTIN_CLASSES
+from bliss_lite.devices.simulation_counter import SimulationCounter
+from bliss_lite.devices.simulation_diode import SamplingMode, SimulationDiode
+
+__all__ = [
+    "AxisConfig",
+    "AxisState",
+    "BUILTIN_CLASSES",
+    "ChannelSpec",
+    "Counter",
+    "CounterContainer",
+    "HasMetadataForScan",
+    "MeasurementGroup",
+    "MockupAxis",
+    "MockupController",
+    "Movable",
+    "MultiplePositions",
+    "PreparesForScan",
+    "SamplingMode",
+    "ScanPlan",
+    "SimulationCounter",
+    "SimulationDiode",
+]

@@ -1,0 +1,133 @@
+"""What the standard functions know about the session: its namespace and config.
+
+The session calls :func:`bind` once; the functions then find motors, counters and
+measurement groups among the namespace values, in namespace order.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Iterator, Mapping
+
+from bliss_lite.devices.protocols import Counter, CounterContainer, Movable
+
+_namespace: Mapping[str, Any] = {}
+_config: Any = None
+
+_NOT_DEVICES = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+                types.MethodType, str, bytes, int, float, complex, bool, list, tuple, dict,
+                set, frozenset, type(None))
+
+
+def bind(namespace: Mapping[str, Any], config: Any = None) -> None:
+    """Tell the standard functions about the session: ``namespace`` (kept by
+    reference, so later additions are seen) and its configuration (or None)."""
+    global _namespace, _config
+    _namespace = namespace
+    _config = config
+
+
+def namespace() -> Mapping[str, Any]:
+    return _namespace
+
+
+def config() -> Any:
+    return _config
+
+
+def _device_items() -> Iterator[tuple[str, Any]]:
+    seen: set[int] = set()
+    for key, value in list(_namespace.items()):
+        if key.startswith("_") or isinstance(value, _NOT_DEVICES) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        yield key, value
+
+
+def _conforms(obj: Any, protocol: type) -> bool:
+    if isinstance(obj, _NOT_DEVICES):
+        return False
+    try:
+        return isinstance(obj, protocol)
+    except Exception:  # a property that fails while being probed: not usable
+        return False
+
+
+def is_movable(obj: Any) -> bool:
+    """True for an axis (a :class:`Movable`), never for a class or a function."""
+    return _conforms(obj, Movable)
+
+
+def is_counter(obj: Any) -> bool:
+    """True for a :class:`Counter`."""
+    return _conforms(obj, Counter)
+
+
+def is_multiple_positions(obj: Any) -> bool:
+    """A device moved to named positions (``beamstop.move("IN")``)."""
+    return callable(getattr(obj, "check_label", None)) and hasattr(obj, "positions_list")
+
+
+def motors() -> list[Any]:
+    """Every axis of the session, in namespace order."""
+    return [value for _, value in _device_items() if is_movable(value)]
+
+
+def counters() -> list[Any]:
+    """Every counter of the session: the namespace's counters, then those reachable
+    only through a counter container (e.g. a measurement group)."""
+    found: dict[str, Any] = {}
+    containers = []
+    for _, value in _device_items():
+        if is_counter(value):
+            found.setdefault(value.fullname, value)
+        elif _conforms(value, CounterContainer):
+            containers.append(value)
+    for container in containers:
+        for cnt in _all_counters_of(container):
+            found.setdefault(cnt.fullname, cnt)
+    return list(found.values())
+
+
+def _all_counters_of(container: Any) -> list[Any]:
+    everything = getattr(container, "_all_counters", None)
+    try:
+        return list(everything() if callable(everything) else container.counters)
+    except Exception:
+        return []
+
+
+def measurement_groups() -> list[Any]:
+    from bliss_lite.devices.measurement_group import MeasurementGroup
+
+    return [value for _, value in _device_items() if isinstance(value, MeasurementGroup)]
+
+
+def active_mg_name() -> str | None:
+    """The name of ``ACTIVE_MG`` (the session keeps it in the namespace)."""
+    active = _namespace.get("ACTIVE_MG")
+    name = getattr(active, "name", None)
+    if isinstance(name, str):
+        return name
+    store = getattr(_config, "store", None)
+    stored = store.get("active_mg") if store is not None else None
+    return stored if isinstance(stored, str) else None
+
+
+def object_names() -> list[str]:
+    """Names of the session objects (configured objects in the namespace)."""
+    if _config is not None and hasattr(_config, "names"):
+        configured = set(_config.names)
+        return [key for key in _namespace if key in configured]
+    return [key for key, value in _device_items() if getattr(value, "name", None) == key]
+
+
+def find_axis(name: str) -> Any:
+    """The axis called ``name`` in the session (ValueError naming it otherwise)."""
+    value = _namespace.get(name)
+    if is_movable(value):
+        return value
+    for axis in motors():
+        if axis.name == name:
+            return axis
+    raise ValueError(f"'{name}' is not a motor of the session")

@@ -1,0 +1,20 @@
+"""The built-in ``class:`` names of the configuration and their factories."""
+
+from __future__ import annotations
+
+from bliss_lite.config.registry import ClassEntry
+from bliss_lite.devices.measurement_group import measurement_group
+from bliss_lite.devices.mockup import mockup
+from bliss_lite.devices.multiple_positions import multiple_positions
+from bliss_lite.devices.simulation_counter import simulation_counter
+from bliss_lite.devices.simulation_diode import simulation_diode
+
+#: ``class:`` name → how to create it (``Config(root, classes=BUILTIN_CLASSES)``).
+BUILTIN_CLASSES: dict[str, ClassEntry] = {
+    "simulation_diode": ClassEntry(simulation_diode),
+    "SimulationCounter": ClassEntry(simulation_counter),
+    "mockup": ClassEntry(mockup, controller=True),
+    "MultiplePositions": ClassEntry(multiple_positions),
+    "MultiplePosition": ClassEntry(multiple_positions),
+    "MeasurementGroup": ClassEntry(measurement_group),
+}
