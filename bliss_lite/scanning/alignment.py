@@ -1,0 +1,373 @@
+"""Alignment on a scan's data: ``peak``, ``com``, ``cen``, ``goto_cen``, ``plotselect``...
+
+Every function works on the last scan of the session (``SCANS[-1]``) or on the one
+given with ``scan=``.  The counter is ``counter=`` if given, else the first
+plotselected counter present in the scan (the session's current selection, then
+the one recorded in ``scan_info["plotselect"]``), else the scan's first counter.
+The position axis is ``axis=`` if given, else the scan's first motor; a scan
+without motor (``loopscan``, ``timescan``) is computed against ``elapsed_time``
+(or the point index), and the ``goto_*`` functions refuse it.
+
+A flat signal or one without finite values raises
+:class:`~bliss_lite.scanning.scan_math.AlignmentError` (a ``ValueError``) naming the
+scan and the counter, and nothing moves.
+
+The Scan object's ``.peak(counter=None, axis=None)`` ... ``.goto_min(...)`` methods
+call these functions with ``scan=self``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, NamedTuple
+
+import numpy
+
+from bliss_lite.scanning import context, scan_math
+from bliss_lite.scanning.scan_math import AlignmentError, Cen
+
+__all__ = [
+    "AlignmentError",
+    "Cen",
+    "peak",
+    "com",
+    "cen",
+    "fwhm",
+    "trough",
+    "where",
+    "goto_peak",
+    "goto_com",
+    "goto_cen",
+    "goto_min",
+    "plotselect",
+    "selected_counters",
+]
+
+PLOTSELECT_KEY = "plotselect"
+
+#: plotselect's selection when no session store is available.
+_storeless_selection: list[str] = []
+
+
+class _Axis(NamedTuple):
+    """A position axis of a scan: its label, its data and the motor (or None)."""
+
+    name: str
+    positions: numpy.ndarray
+    motor: Any
+
+
+# --------------------------------------------------------------------------------------
+# plotselect
+# --------------------------------------------------------------------------------------
+
+
+def _store() -> Any:
+    try:
+        return context.current().store
+    except Exception:  # no session context can be built: keep the selection here
+        return None
+
+
+def selected_counters() -> list[str]:
+    """The counter names selected with :func:`plotselect` in this session."""
+    store = _store()
+    if store is None:
+        return list(_storeless_selection)
+    return list(store.get(PLOTSELECT_KEY, None) or [])
+
+
+def plotselect(*counters: Any) -> None:
+    """Select the counters that alignment functions (and plots) use, by object or name.
+
+    Without arguments, print the usage and the current selection. The selection
+    persists for the session.
+    """
+    out = sys.stdout
+    lines: list[str] = []
+    if not counters:
+        lines += ["", "plotselect usage:", "    plotselect(<counters>*)", "example:", "    plotselect(counter1, counter2)", ""]
+    else:
+        names: list[str] = []
+        for counter in counters:
+            name = counter if isinstance(counter, str) else getattr(counter, "name", None)
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"plotselect() takes counters or counter names, not {counter!r}")
+            if name not in names:
+                names.append(name)
+        store = _store()
+        if store is None:
+            _storeless_selection[:] = names
+        else:
+            store.set(PLOTSELECT_KEY, names)
+    lines += ["", "Currently plotted counter(s):"]
+    lines += [f"- {name}" for name in selected_counters()]
+    lines.append("")
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+
+
+# --------------------------------------------------------------------------------------
+# What to compute on
+# --------------------------------------------------------------------------------------
+
+
+def _scan_or_last(scan: Any) -> Any:
+    if scan is not None:
+        return scan
+    scans = context.current().scans
+    if not scans:
+        raise AlignmentError("No scan to align on: run a scan first (SCANS is empty).")
+    return scans[-1]
+
+
+def _describe(scan: Any) -> str:
+    number = getattr(scan, "scan_number", None)
+    name = getattr(scan, "name", None) or scan.scan_info.get("type", "scan")
+    return f"scan {number} ({name})" if number is not None else f"scan {name}"
+
+
+def _scalar_counter_channels(scan: Any) -> list:
+    return [c for c in scan.channels if c.kind == "counter" and tuple(c.shape) == ()]
+
+
+def _counter_name(scan: Any, counter: Any, data: Any) -> str:
+    """The short name of the channel to align on (see the module docstring)."""
+    channels = _scalar_counter_channels(scan)
+    if counter is not None:
+        wanted = [counter] if isinstance(counter, str) else [getattr(counter, "name", None), getattr(counter, "fullname", None)]
+        if not isinstance(counter, str) and callable(getattr(counter, "channels", None)):
+            try:
+                wanted += [c.name for c in counter.channels()]
+            except Exception:
+                pass
+        for name in wanted:
+            for channel in channels:
+                if name and name in (channel.name, channel.fullname):
+                    return channel.name
+        label = counter if isinstance(counter, str) else getattr(counter, "name", repr(counter))
+        known = ", ".join(c.name for c in channels) or "none"
+        raise AlignmentError(f"Counter '{label}' is not in {_describe(scan)} (its counters: {known}).")
+    if not channels:
+        raise AlignmentError(f"{_describe(scan).capitalize()} has no counter to align on.")
+    by_name = {c.name: c.name for c in channels}
+    by_name.update({c.fullname: c.name for c in channels})
+    for name in list(selected_counters()) + list(scan.scan_info.get("plotselect") or []):
+        if name in by_name:
+            return by_name[name]
+    return channels[0].name
+
+
+def _axes(scan: Any, axis: Any, data: Any) -> list[_Axis]:
+    """The position axes to compute on: ``axis`` alone, or every scanned motor, or
+    ``elapsed_time`` / the point index for a scan without motor."""
+    motors = list(getattr(scan, "motors", None) or [])
+    if axis is not None:
+        name = axis if isinstance(axis, str) else getattr(axis, "name", None)
+        for motor in motors:
+            if motor is axis or motor.name == name:
+                return [_Axis(motor.name, numpy.asarray(data[motor.name]), motor)]
+        if isinstance(axis, str) and axis in ("elapsed_time", "epoch") and axis in data:
+            return [_Axis(axis, numpy.asarray(data[axis]), None)]
+        known = ", ".join(m.name for m in motors) or "none"
+        raise AlignmentError(f"Axis '{name}' is not a motor of {_describe(scan)} (its motors: {known}).")
+    if motors:
+        return [_Axis(m.name, numpy.asarray(data[m.name]), m) for m in motors]
+    if "elapsed_time" in data:
+        return [_Axis("elapsed_time", numpy.asarray(data["elapsed_time"]), None)]
+    return [_Axis("index", None, None)]  # positions filled in by _target
+
+
+class _Target(NamedTuple):
+    scan: Any
+    counter: str
+    values: numpy.ndarray
+    axes: list[_Axis]
+
+
+def _target(counter: Any, axis: Any, scan: Any) -> _Target:
+    scan = _scan_or_last(scan)
+    data = scan.get_data()
+    name = _counter_name(scan, counter, data)
+    values = numpy.asarray(data[name])
+    axes = [a if a.positions is not None else a._replace(positions=numpy.arange(len(values), dtype=float))
+            for a in _axes(scan, axis, data)]
+    # Every channel holds the same number of complete points; be tolerant anyway.
+    n = min([len(values)] + [len(a.positions) for a in axes])
+    values = values[:n]
+    axes = [a._replace(positions=a.positions[:n]) for a in axes]
+    return _Target(scan, name, values, axes)
+
+
+def _compute(kind: str, func: Callable, target: _Target, ax: _Axis) -> Any:
+    try:
+        return func(ax.positions, target.values)
+    except AlignmentError as error:
+        raise AlignmentError(
+            f"Cannot compute {kind}() of '{target.counter}' versus '{ax.name}' in {_describe(target.scan)}: {error}."
+        ) from None
+
+
+_PEAK = ("peak", scan_math.peak)
+_TROUGH = ("trough", scan_math.trough)
+_COM = ("com", scan_math.com)
+_CEN = ("cen", scan_math.cen)
+_FWHM = ("fwhm", scan_math.fwhm)
+
+
+def _value(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Any:
+    target = _target(counter, axis, scan)
+    return _compute(spec[0], spec[1], target, target.axes[0])
+
+
+# --------------------------------------------------------------------------------------
+# Computations
+# --------------------------------------------------------------------------------------
+
+
+def peak(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
+    """Position of the counter's maximum (first scanned motor unless ``axis=``)."""
+    return _value(_PEAK, counter, axis, scan)
+
+
+def trough(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
+    """Position of the counter's minimum."""
+    return _value(_TROUGH, counter, axis, scan)
+
+
+def com(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
+    """Centre of mass of the counter (background = its minimum)."""
+    return _value(_COM, counter, axis, scan)
+
+
+def cen(counter: Any = None, axis: Any = None, scan: Any = None) -> Cen:
+    """``(position, fwhm)``: centre and full width at half maximum of the counter."""
+    return _value(_CEN, counter, axis, scan)
+
+
+def fwhm(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
+    """Full width at half maximum of the counter."""
+    return _value(_FWHM, counter, axis, scan)
+
+
+# --------------------------------------------------------------------------------------
+# Moves
+# --------------------------------------------------------------------------------------
+
+
+def _format_position(motor: Any, position: float) -> str:
+    try:
+        digits = int(motor.display_digits)
+    except Exception:
+        digits = 4
+    return f"{position:.{digits}f}"
+
+
+def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> None:
+    """Compute the position for every motor concerned, check every target, then
+    move them together and wait; on an interruption, stop and go back."""
+    kind, func = spec
+    target = _target(counter, axis, scan)
+    motors = [a for a in target.axes if a.motor is not None]
+    if not motors:
+        raise AlignmentError(
+            f"Cannot goto_{'min' if kind == 'trough' else kind}(): {_describe(target.scan)} has no motor to move."
+        )
+    if kind in ("peak", "trough"):
+        # Every motor goes to the same point: the counter's extremum.
+        index_x = numpy.arange(len(target.values), dtype=float)
+        index = int(_compute(kind, func, target, _Axis(motors[0].name, index_x, None)))
+        moves = [(a.motor, float(a.positions[index])) for a in motors]
+    else:
+        moves = []
+        for a in motors:
+            result = _compute(kind, func, target, a)
+            moves.append((a.motor, float(result[0] if isinstance(result, tuple) else result)))
+    for motor, position in moves:
+        motor.check_target(position)
+    starts = [(motor, motor.position) for motor, _ in moves]
+    out = sys.stdout
+    for (motor, position), (_, start) in zip(moves, starts):
+        out.write(f"Moving {motor.name} from {_format_position(motor, start)} to {_format_position(motor, position)}\n")
+    out.flush()
+    try:
+        for motor, position in moves:
+            motor.move(position, wait=False)
+        for motor, _ in moves:
+            motor.wait_move()
+    except BaseException:
+        for motor, _ in moves:
+            try:
+                motor.stop()
+            except Exception:
+                pass
+        for motor, start in starts:
+            try:
+                motor.move(start, wait=True)
+            except BaseException:
+                pass
+        raise
+
+
+def goto_peak(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+    """Move the scanned motor(s) to the point where the counter is largest."""
+    _goto(_PEAK, counter, axis, scan)
+
+
+def goto_min(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+    """Move the scanned motor(s) to the point where the counter is smallest."""
+    _goto(_TROUGH, counter, axis, scan)
+
+
+def goto_com(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+    """Move the scanned motor(s) to the counter's centre of mass."""
+    _goto(_COM, counter, axis, scan)
+
+
+def goto_cen(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+    """Move the scanned motor(s) to the centre of the counter's FWHM."""
+    _goto(_CEN, counter, axis, scan)
+
+
+# --------------------------------------------------------------------------------------
+# where
+# --------------------------------------------------------------------------------------
+
+
+def where(counter: Any = None, scan: Any = None) -> None:
+    """Print each scanned motor's current position and the counter's peak, cen
+    (with fwhm), com and min along it."""
+    target = _target(counter, None, scan)
+    scan = target.scan
+    title = scan.scan_info.get("title", "")
+    lines = [f"{_describe(scan).capitalize()}: {title}  counter: {target.counter}".rstrip()]
+    for ax in target.axes:
+        if ax.motor is not None:
+            fmt = lambda v, m=ax.motor: _format_position(m, v)  # noqa: E731
+            unit = getattr(ax.motor, "unit", None)
+            label = f"{ax.name}[{unit}]" if unit else ax.name
+            parts = [f"current {fmt(ax.motor.position)}"]
+        else:
+            fmt = lambda v: f"{v:g}"  # noqa: E731
+            label = ax.name
+            parts = ["no motor"]
+        reason = None
+        for kind, func in (_PEAK, _CEN, _COM, _TROUGH):
+            name = "min" if kind == "trough" else kind
+            try:
+                result = func(ax.positions, target.values)
+            except AlignmentError as error:
+                parts.append(f"{name} n/a")
+                reason = str(error)
+                continue
+            if isinstance(result, Cen):
+                parts.append(f"cen {fmt(result.position)} (fwhm {fmt(result.fwhm)})")
+            else:
+                parts.append(f"{name} {fmt(result)}")
+        lines.append(f"  {label}: " + "   ".join(parts))
+        if reason is not None:
+            lines.append(f"  ({target.counter}: {reason})")
+    out = sys.stdout
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+
