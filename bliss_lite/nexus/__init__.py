@@ -1,0 +1,50 @@
+"""NeXus HDF5 scan files (SPEC 8): the scan file writer, entry numbering, recovery.
+
+``NexusWriter.for_scan(scan)`` gives the scan subscriber that writes entry ``N.1``
+(None when the scan is not saved); ``last_entry_number(filename)`` the highest
+``N`` already in a file; ``recover_file(filename)`` makes a file left by a killed
+process openable again.  ``check_metadata(d)`` lists the keys of a metadata dict
+that could not be written.
+
+The names are imported on first use, so that ``import bliss_lite`` never pays for
+h5py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "NexusWarning",
+    "NexusWriter",
+    "NexusWriterError",
+    "check_metadata",
+    "last_entry_number",
+    "recover_file",
+]
+
+_WHERE = {
+    "NexusWriter": "bliss_lite.nexus.writer",
+    "NexusWriterError": "bliss_lite.nexus.errors",
+    "NexusWarning": "bliss_lite.nexus.errors",
+    "check_metadata": "bliss_lite.nexus.mapping",
+    "last_entry_number": "bliss_lite.nexus.datafile",
+    "recover_file": "bliss_lite.nexus.recover",
+}
+
+if TYPE_CHECKING:
+    from bliss_lite.nexus.datafile import last_entry_number
+    from bliss_lite.nexus.errors import NexusWarning, NexusWriterError
+    from bliss_lite.nexus.mapping import check_metadata
+    from bliss_lite.nexus.recover import recover_file
+    from bliss_lite.nexus.writer import NexusWriter
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bliss_lite.nexus' has no attribute {name!r}")
