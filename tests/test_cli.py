@@ -225,3 +225,69 @@ def test_recover_a_consistent_file(tmp_path):
     assert result.stdout.strip()
     with h5py.File(filename, "r") as f:
         assert f["x"][()] == 1
+
+
+def test_a_session_in_an_unreadable_file_is_explained(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "sessions").mkdir()
+    (tmp_path / "sessions" / "s.yml").write_text("- class: Session\n  name: s\n  config-objects: [a\n")
+    (tmp_path / "sessions" / "t.yml").write_text("- class: Session\n  name: t\n")
+    error = ("sessions/s.yml, line 4, object 's': malformed YAML (did not find expected ',' or "
+             "']'), no object of this file is loaded")
+    result = bliss_lite("-s", "s", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"bliss-lite: Session 's' not found in {tmp_path.resolve()}. Valid sessions: t",
+        "These configuration files could not be read:",
+        f"  {error}"]
+    listing = bliss_lite("-S", cwd=tmp_path)
+    assert listing.returncode == 0
+    assert listing.stdout.splitlines()[1:] == ["  t"]
+    assert listing.stderr.splitlines() == [f"ERROR: {error}"]
+
+
+def test_every_package_and_the_demo_beamline_are_shipped():
+    """pyproject.toml lists its packages (the demo beamline's exist only through
+    package-dir): a new bliss_lite package must be listed too."""
+    import tomllib
+
+    repo = Path(__file__).resolve().parent.parent
+    setuptools = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    on_disk = {".".join(path.parent.relative_to(repo).parts)
+               for path in (repo / "bliss_lite").rglob("__init__.py")}
+    assert on_disk <= listed, f"not shipped: {sorted(on_disk - listed)}"
+    for package, folder in setuptools["package-dir"].items():
+        if package:
+            assert package in listed and (repo / folder).is_dir(), package
+
+
+def test_piped_blocks_errors_inside_them_and_exit_code(tmp_path):
+    commands = "\n".join([
+        "def deco(f):",
+        "    return f",
+        "@deco",
+        "def g():",
+        "    return 'from g'",
+        "g()",
+        "for i in range(3):",
+        "    print('loop', i)",
+        "    if i == 1:",
+        "        raise ValueError('in block')",
+        "print('after block')",
+        "1 +",
+        "if False:",
+        "    pass",
+        "else:",
+        "    print('else branch')",
+        "exit(3)",
+        "print('not reached')",
+    ])  # no final newline
+    result = bliss_lite(cwd=tmp_path, stdin=commands)
+    assert result.returncode == 3
+    lines = result.stdout.splitlines()
+    assert lines[-5:] == ["'from g'", "loop 0", "loop 1", "after block", "else branch"]
+    assert result.stderr.splitlines() == [
+        "!!! === ValueError: in block === !!! ( for more details type cmd 'last_error()' )",
+        "!!! === SyntaxError: invalid syntax (<stdin>, line 1) === !!! "
+        "( for more details type cmd 'last_error()' )"]

@@ -343,6 +343,12 @@ def test_user_module_or_class_missing(errors: Config) -> None:
 def test_missing_required_key(errors: Config) -> None:
     assert _raises(errors, "no_steps") == (
         "config/values.yml, line 1, object 'no_steps': missing required key 'steps_per_unit'")
+    node = ConfigNode({"name": "m2", "velocty": 10}, filename="config/m.yml", line=3,
+                      key_lines={"name": 3, "velocty": 4})
+    with pytest.raises(ConfigError) as info:
+        node.require("velocity", float)
+    assert str(info.value) == ("config/m.yml, line 4, object 'm2': missing required key "
+                               "'velocity' ('velocty' looks like a misspelling of it)")
 
 
 def test_value_of_the_wrong_type(errors: Config) -> None:

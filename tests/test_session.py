@@ -109,6 +109,25 @@ def test_report_of_a_clean_start(opened, capsys):
     assert not any(line.startswith(("ERROR", "Initialization")) for line in lines)
 
 
+def test_state_store_first_start_is_a_notice_damage_a_warning(opened, capsys, _isolated_state):
+    opened("main", verbose=True).close()
+    notice = (f"No saved state for session 'main' yet: starting fresh in "
+              f"{_isolated_state / 'main.json'}")
+    lines = _lines(capsys.readouterr().out)
+    assert lines[_index(lines, "main: Loading config...") + 1] == notice
+    assert not any(line.startswith("Warning") for line in lines)
+    opened("main", verbose=True).close()                 # second start: nothing to say
+    assert "saved state" not in capsys.readouterr().out
+    opened("main", verbose=False).close()
+    assert capsys.readouterr() == ("", "")               # the notice is verbose only
+    (_isolated_state / "main.json").write_text('{"scan_counter": ')
+    opened("main", verbose=True)
+    lines = _lines(capsys.readouterr().out)
+    warning = _index(lines, "Warning: the saved state ")
+    assert "was damaged" in lines[warning] and lines[warning].endswith("main.json.corrupt")
+    assert warning < _index(lines, "OK: 5/5 objects")
+
+
 def test_quiet_open_session_prints_nothing(opened, capsys):
     opened("main", verbose=False)
     captured = capsys.readouterr()
@@ -212,8 +231,10 @@ def test_empty_config_objects_means_none(opened):
 def test_cyclic_includes_are_warned(opened, capsys):
     session = opened("cycle_a", verbose=True)
     out = capsys.readouterr().out
-    assert "session 'cycle_b' includes 'cycle_a' in a cycle (cycle_a -> cycle_b -> cycle_a), skipped" in out
-    assert "included session 'ghost' does not exist, skipped" in out
+    assert ("Warning: sessions/sessions.yml, line 38, object 'cycle_b': included session "
+            "'cycle_a' makes a cycle (cycle_a -> cycle_b -> cycle_a), skipped") in out
+    assert ("Warning: sessions/sessions.yml, line 38, object 'cycle_b': included session "
+            "'ghost' does not exist, skipped") in out
     assert "m1" in session.env and "m2" in session.env
 
 
@@ -371,3 +392,28 @@ def test_load_script_from_another_session(opened, capsys):
     assert env["CHILD_TOOLS"] == "loaded from the child's scripts folder"
     assert env["load_script"]("tools", session="ghost") is False
     assert "cannot load script 'tools': no session 'ghost'" in capsys.readouterr().err
+
+
+def test_configuration_mistakes_of_real_devices(opened, capsys):
+    session = opened("mistakes", root=BROKEN, verbose=True)
+    lines = _lines(capsys.readouterr().out)
+    twin = _index(lines, "Initialization of 'twin' FAILED (see 'config/duplicates.yml')")
+    assert lines[twin + 1].strip() == (
+        "config/duplicates.yml, line 2, object 'twin': object defined twice, first in "
+        "config/counters.yml, line 5 (names must be unique)")
+    fast = _index(lines, "Initialization of 'fast_axis' FAILED (see 'config/motors.yml')")
+    assert lines[fast + 1].strip() == (
+        "config/motors.yml, line 14, object 'fast_axis': 'velocity' must be a number, "
+        "got 'fast'")
+    typo = _index(lines, "Initialization of 'typo_axis' FAILED (see 'config/motors.yml')")
+    assert lines[typo + 1].strip() == (
+        "config/motors.yml, line 18, object 'typo_axis': missing required key 'velocity' "
+        "('velocty' looks like a misspelling of it)")
+    # a warning noticed while an object is created is shown with it
+    assert lines[typo + 2] == ("Warning: config/motors.yml, line 18, object 'typo_axis': "
+                               "unknown key 'velocty' (did you mean 'velocity'?)")
+    assert lines[typo + 3] == ("Warning: config/counters.yml, line 9, object 'keyed': unknown "
+                               "key 'mdoe' (did you mean 'mode'?)")
+    assert lines[typo + 4] == "OK: 2/5 objects successfully initialized."
+    assert "ERROR: 3 objects failed to initialize: twin, fast_axis, typo_axis" in lines
+    assert session.env["good1"].name == "good1"

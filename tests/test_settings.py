@@ -44,8 +44,8 @@ def test_default_directory_is_state_dir(_isolated_state: Path) -> None:
 
 def test_persists_across_instances(tmp_path: Path) -> None:
     store = StateStore("demo", tmp_path)
-    assert store.warnings == [f"no saved state for session 'demo': starting fresh in "
-                              f"{tmp_path / 'demo.json'}"]
+    assert store.is_new and store.warnings == []          # a first start is no problem
+    assert json.loads(store.path.read_text()) == {}       # the file exists from now on
     store.set("axis.roby", {"position": 1.5, "offset": 0.0, "limits": [float("-inf"), 3]})
     store.update({"scan_counter": 7, "active_mg": "MG1", "plotselect": ["diode"]})
     store.set("transient", True)
@@ -54,7 +54,7 @@ def test_persists_across_instances(tmp_path: Path) -> None:
     store.close()
 
     again = StateStore("demo", tmp_path)
-    assert again.warnings == []
+    assert not again.is_new and again.warnings == []
     assert again.get("axis.roby") == {"position": 1.5, "offset": 0.0,
                                       "limits": [float("-inf"), 3]}
     assert again.get("scan_counter") == 7 and again.get("active_mg") == "MG1"
@@ -102,7 +102,7 @@ def test_corrupt_file_is_recreated_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "demo.json"
     path.write_text('{"scan_counter": 4, "axis.ro')
     store = StateStore("demo", tmp_path)
-    assert len(store.warnings) == 1
+    assert not store.is_new and len(store.warnings) == 1
     assert store.warnings[0].startswith(f"the saved state {path} was damaged (")
     assert store.warnings[0].endswith("and is recreated empty, the damaged file is kept as "
                                       "demo.json.corrupt")
@@ -185,7 +185,7 @@ def test_sigkill_right_after_flush_leaves_a_readable_file(tmp_path: Path) -> Non
     data = json.loads((tmp_path / "demo.json").read_text())
     assert data["axis.roby"]["position"] >= 199
     again = StateStore("demo", tmp_path)
-    assert again.warnings == []
+    assert not again.is_new and again.warnings == []
     again.close()
     # a temporary file the killed process may have left is removed at the next start
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json"]

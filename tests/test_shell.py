@@ -130,7 +130,30 @@ def test_ctrl_c_interrupts_the_command(demo):
     demo.expect(" Out [2]: 'alive'")
 
 
+def test_ctrl_c_aborts_a_running_scan(demo, tmp_path):
+    demo.type(f"SCAN_SAVING.base_path = {str(tmp_path / 'scans')!r}")
+    demo.expect("DEMO [2]: ")
+    demo.type("s = loopscan(100, 0.1)")
+    demo.expect("Total 100 points")
+    time.sleep(0.5)
+    demo.child.sendintr()
+    shown = demo.expect("DEMO [3]: ", timeout=15)
+    assert ("!!! === ScanAbort: scan aborted === !!! "
+            "( for more details type cmd 'last_error()' )") in shown
+    assert "Traceback" not in shown
+    demo.type("SCANS[-1].scan_info['end_reason'], SCANS[-1].npoints_done < 100")
+    demo.expect(" Out [3]: ('USER_ABORT', True)")
+
+
 def test_completion_of_objects_and_members(demo):
+    demo.child.send("roby.pos\t")
+    demo.expect("roby.position")
+    demo.child.send("\x15")          # Ctrl-U: clear the line
+    demo.child.send("rob\t")
+    menu = demo.expect("robz")        # two candidates: a menu with both
+    assert "roby" in menu
+    demo.child.send("\x1b")          # Escape: close the menu
+    demo.child.send("\x15")
     demo.child.send("SCAN_SAVI\t")
     demo.expect("SCAN_SAVING")
     demo.child.send(".data_filen\t")
@@ -150,6 +173,35 @@ def test_exit_leaves_and_keeps_the_history(demo, _isolated_state):
     assert b"remember me" in history.read_bytes()
 
 
+def test_history_is_per_session_and_survives_a_restart(tmp_path):
+    first = Terminal("-s", "demo", cwd=tmp_path)
+    try:
+        first.expect("DEMO [1]: ")
+        first.type("'remembered by demo'")
+        first.expect("DEMO [2]: ")
+        first.type("exit()")
+        first.child.expect(pexpect.EOF, timeout=30)
+    finally:
+        first.close()
+    again = Terminal("-s", "demo", cwd=tmp_path)
+    try:
+        again.expect("DEMO [1]: ")
+        again.child.send("\x1b[A")     # arrow up: the last command of the last run
+        again.child.send("\r")
+        again.expect(" Out [1]: 'remembered by demo'")
+    finally:
+        again.close()
+    other = Terminal(cwd=tmp_path)     # the no-session shell has its own history
+    try:
+        other.expect("BLISS [1]: ")
+        other.child.send("\x1b[A")
+        other.child.send("\r")
+        shown = other.expect("BLISS [1]: ")   # nothing recalled: an empty line
+        assert "remembered by demo" not in shown
+    finally:
+        other.close()
+
+
 def test_ctrl_d_leaves(demo):
     demo.child.sendeof()
     demo.child.expect(pexpect.EOF, timeout=30)
@@ -162,5 +214,20 @@ def test_no_session_prompt(tmp_path):
         terminal.expect("BLISS [1]: ")
         terminal.type("'wa' in globals(), 'roby' in globals()")
         terminal.expect("  Out [1]: (True, False)")
+    finally:
+        terminal.close()
+
+
+def test_an_unusable_state_directory_is_no_crash(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    monkeypatch.setenv("BLISS_LITE_STATE_DIR", str(blocker / "state"))
+    terminal = Terminal("-s", "demo", cwd=tmp_path)
+    try:
+        shown = terminal.expect("DEMO [1]: ")
+        assert "Warning: cannot read the saved state" in shown
+        assert "the history of this shell will not be kept" in shown
+        terminal.type("6 * 7")
+        terminal.expect(" Out [1]: 42")
     finally:
         terminal.close()

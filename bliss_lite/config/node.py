@@ -79,7 +79,10 @@ class ConfigNode(dict):
     def require(self, key: str, kind: type | tuple[type, ...] | None = None) -> Any:
         """The value of a required key, checked against ``kind``."""
         if key not in self:
-            raise self.error(f"missing required key '{key}'")
+            own = [k for k in self if isinstance(k, str) and k not in self.inherited]
+            close = difflib.get_close_matches(key, own, n=1, cutoff=0.75)
+            hint = f" ('{close[0]}' looks like a misspelling of it)" if close else ""
+            raise self.error(f"missing required key '{key}'{hint}", close[0] if close else None)
         return self.get_typed(key, kind)
 
     def get_typed(self, key: str, kind: type | tuple[type, ...] | None = None,
@@ -127,7 +130,7 @@ class ConfigNode(dict):
         for key in self:
             if key in everything or key in self.inherited or not isinstance(key, str):
                 continue
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             if close:
                 err = self.error(f"unknown key '{key}' (did you mean '{close[0]}'?)", key)
                 warnings.append(str(err))

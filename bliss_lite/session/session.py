@@ -39,12 +39,18 @@ _THIS_FILE = __file__
 class SessionNotFoundError(LookupError):
     """The requested session is not in the beamline's configuration."""
 
-    def __init__(self, name: str, root: Path, valid: Iterable[str]) -> None:
+    def __init__(self, name: str, root: Path, valid: Iterable[str],
+                 load_errors: Iterable[BaseException] = ()) -> None:
         self.name = name
         self.root = root
         self.valid = sorted(valid)
+        self.load_errors = list(load_errors)
         listing = ", ".join(self.valid) if self.valid else "none"
-        super().__init__(f"Session '{name}' not found in {root}. Valid sessions: {listing}")
+        lines = [f"Session '{name}' not found in {root}. Valid sessions: {listing}"]
+        if self.load_errors:   # the session may be in a file that could not be read
+            lines.append("These configuration files could not be read:")
+            lines += [f"  {error}" for error in self.load_errors]
+        super().__init__("\n".join(lines))
 
 
 class Session:
@@ -60,7 +66,7 @@ class Session:
                  out: TextIO | None = None) -> None:
         from bliss_lite.config import Config
         from bliss_lite.devices import BUILTIN_CLASSES
-        from bliss_lite.settings import StateStore, state_dir
+        from bliss_lite.settings import StateStore
 
         self.name = name or DEFAULT_SESSION_NAME
         self.is_default = name is None
@@ -75,13 +81,12 @@ class Session:
         self._object_names_created: list[str] = []
         self._standard_names: list[str] = []
         self._session_names: list[str] = []
-        # A first start (no state file yet) is normal, not worth a warning.
-        self._first_start = not (state_dir() / f"{self.name}.json").exists()
         self.store: StateStore = StateStore(self.name)
         try:
             self.config: Config = Config(self.root, classes=BUILTIN_CLASSES, store=self.store)
             if not self.is_default and self.name not in self.config.sessions:
-                raise SessionNotFoundError(self.name, self.root, self.config.sessions)
+                raise SessionNotFoundError(self.name, self.root, self.config.sessions,
+                                           self.config.load_errors)
         except BaseException:
             self.store.close()
             raise
@@ -102,6 +107,8 @@ class Session:
         setup_order: list[str] = []
         if not self.is_default:
             report.info(f"{self.name}: Loading config...")
+        self._report_store()
+        if not self.is_default:
             self._report_config_problems()
             setup_order = self.tree.setup_order(self.name, self._warn)
             self._create_objects(self.tree.object_names(self.name, self._warn))
@@ -242,26 +249,37 @@ class Session:
 
     # -- objects -----------------------------------------------------------------------
     def _report_config_problems(self) -> None:
-        for error in getattr(self.config, "load_errors", []):
+        for error in self.config.load_errors:
             self.report.problem(f"ERROR: {error}")
-        for warning in getattr(self.config, "warnings", []):
+        for warning in self.config.warnings:
             self.report.problem(f"Warning: {warning}")
-        if not self._first_start:
-            for warning in self.store.warnings:
-                self.report.problem(f"Warning: {warning}")
+
+    def _report_store(self) -> None:
+        """A first start is a quiet notice; a damaged or unreadable store a warning."""
+        if self.store.is_new:
+            self.report.info(f"No saved state for session '{self.name}' yet: starting fresh "
+                             f"in {self.store.path}")
+        for warning in self.store.warnings:
+            self.report.problem(f"Warning: {warning}")
 
     def _create_objects(self, names: list[str]) -> None:
         report = self.report
         created: list[str] = []
+        warnings = self.config.warnings
+        shown = len(warnings)          # those of loading are already reported
         for name in names:
             try:
                 obj = self.config.get(name)
             except Exception as exc:
                 self.errors.remember(sys.exc_info(), hidden_files=(_THIS_FILE,))
                 self.failed_objects.append(name)
-                report.problem(failed_line(name, self._filename_of(name)))
+                report.problem(failed_line(name, self._filename_of(name, exc)))
                 report.problem(reason_line(exc))
                 continue
+            finally:           # e.g. a misspelt key noticed while creating the object
+                for warning in warnings[shown:]:
+                    self._warn(warning)
+                shown = len(warnings)
             self.env[name] = obj
             created.append(name)
         self._object_names_created = created
@@ -270,38 +288,38 @@ class Session:
         for line in lines[1:]:
             report.problem(line)
 
-    def _filename_of(self, name: str) -> str | None:
+    def _filename_of(self, name: str, exc: BaseException) -> str | None:
+        """The file defining ``name`` (for a duplicate name: the file of the error)."""
         try:
             return self.config.get_config(name).filename or None
         except Exception:
-            return None
+            return getattr(exc, "filename", None) if getattr(exc, "name", None) == name else None
 
     def _warn(self, text: str) -> None:
         self.report.problem(f"Warning: {text}")
 
     # -- measurement groups --------------------------------------------------------------
     def _install_active_mg(self) -> None:
+        from bliss_lite.devices import measurement_group
+
         groups = [self.env[name] for name in self._object_names_created
-                  if _is_measurement_group(self.env[name])]
+                  if isinstance(self.env[name], measurement_group.MeasurementGroup)]
         wanted = self.store.get("active_mg")
-        active = next((mg for mg in groups if getattr(mg, "name", None) == wanted), None)
+        active = next((mg for mg in groups if mg.name == wanted), None)
         if active is None and groups:
             active = groups[0]
         self.env.force_set("ACTIVE_MG", active)
-        try:
-            from bliss_lite.devices import measurement_group
-        except ImportError:
-            return
         measurement_group.set_active_hook = self._on_set_active
 
     def _on_set_active(self, group: Any) -> None:
         self.env.force_set("ACTIVE_MG", group)
-        self.store.set("active_mg", getattr(group, "name", None))
+        self.store.set("active_mg", group.name)
 
     def _uninstall_hooks(self) -> None:
-        module = sys.modules.get("bliss_lite.devices.measurement_group")
-        if module is not None and getattr(module, "set_active_hook", None) == self._on_set_active:
-            module.set_active_hook = None
+        from bliss_lite.devices import measurement_group
+
+        if measurement_group.set_active_hook == self._on_set_active:
+            measurement_group.set_active_hook = None
 
     # -- scanning ---------------------------------------------------------------------------
     def _build_scan_context(self) -> None:
@@ -352,7 +370,7 @@ class Session:
 
     def _scan_saving_defaults(self) -> dict:
         defaults: dict[str, Any] = {}
-        root_section = getattr(self.config, "root_settings", {}).get("scan_saving")
+        root_section = self.config.root_settings.get("scan_saving")
         if isinstance(root_section, dict):
             defaults.update(root_section)
         if not self.is_default:
@@ -362,7 +380,7 @@ class Session:
         return defaults
 
     def _activate(self) -> None:
-        from bliss_lite import compat
+        from bliss_lite import commands, compat
         from bliss_lite.scanning import context as scan_context
         from bliss_lite.scanning import scan_meta
 
@@ -370,11 +388,7 @@ class Session:
         scan_meta.set_user_scan_meta(self.scan_meta)
         compat.install()
         compat.set_session(self)
-        from bliss_lite import commands
-
-        bind = getattr(commands, "bind", None)
-        if bind is not None:
-            bind(self.env, self.config)
+        commands.bind(self.env, self.config)
 
     # -- setup files -------------------------------------------------------------------------
     def _run_setup_file(self, session_name: str) -> None:
@@ -416,14 +430,6 @@ class Session:
         if not path.is_file():
             raise FileNotFoundError(f"script '{script_name}' of session '{session_name}' not found: {path}")
         return path
-
-
-def _is_measurement_group(obj: Any) -> bool:
-    try:
-        from bliss_lite.devices.measurement_group import MeasurementGroup
-    except ImportError:
-        return type(obj).__name__ == "MeasurementGroup"
-    return isinstance(obj, MeasurementGroup)
 
 
 def _device_values(env: dict) -> list:

@@ -67,8 +67,10 @@ class SessionTree:
         def visit(current: str, path: tuple[str, ...]) -> None:
             for child in self.includes(current, warn):
                 if child in path or child == current:
-                    warn(f"session '{current}' includes '{child}' in a cycle "
-                         f"({' -> '.join(path + (current, child))}), skipped")
+                    cycle = " -> ".join(path + (current, child))
+                    warn(str(self.node(current).error(
+                        f"included session '{child}' makes a cycle ({cycle}), skipped",
+                        "include-sessions")))
                     continue
                 if child not in order:
                     visit(child, path + (current,))

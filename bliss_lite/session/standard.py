@@ -30,16 +30,13 @@ SCAN_MODULE = SCANS + ALIGNMENT
 
 def standard_functions(names: tuple[str, ...] = ALL) -> tuple[dict[str, Callable], list[str]]:
     """The standard functions among ``names`` (in that order), and the names that no
-    module provides (a room not built yet): ``({"mv": mv, ...}, ["lineup"])``."""
+    module provides (reported at start-up): ``({"mv": mv, ...}, [])``."""
     found: dict[str, Callable] = {}
     wanted = set(names)
     for module_name, provided in _PROVIDERS:
         if wanted.isdisjoint(provided):
             continue
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
+        module = importlib.import_module(module_name)
         for name in provided:
             if name in wanted:
                 function = getattr(module, name, None)

@@ -4,8 +4,9 @@
 daemon timer writes the file at most every :data:`FLUSH_DELAY` seconds, and
 ``flush()``, ``close()`` and interpreter exit write it at once.  Every write is atomic
 (temporary file, fsync, ``os.replace``), so a crash leaves the previous or the new
-state, never a partial file.  A missing or unreadable file never stops a session: the
-store starts empty and says why in :attr:`StateStore.warnings`.
+state, never a partial file.  A missing file is a first start (:attr:`StateStore.is_new`);
+an unreadable or damaged one never stops a session either: the store starts empty and
+says why in :attr:`StateStore.warnings`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class StateStore:
 
     Example: ``store.set("axis.roby", {"position": 1.5})`` then, after a restart,
     ``store.get("axis.roby")`` → ``{'position': 1.5}``.
+
+    ``is_new`` is True when no state file existed (a first start: the file is created
+    empty); ``warnings`` lists what went wrong with the file (damaged, unreadable,
+    cannot be written), one sentence each.
     """
 
     def __init__(self, session_name: str, directory: Path | str | None = None) -> None:
@@ -50,6 +55,7 @@ class StateStore:
         self.directory = Path(directory) if directory is not None else state_dir()
         self.path = self.directory / f"{session_name}.json"
         self.warnings: list[str] = []
+        self.is_new = False
         self._data: dict[str, Any] = {}
         self._encoded: dict[str, str] = {}
         self._lock = threading.Lock()          # guards the data and the timer
@@ -95,8 +101,7 @@ class StateStore:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            self._warn(f"no saved state for session '{self.session_name}': "
-                       f"starting fresh in {self.path}")
+            self.is_new = True
             self._dirty = True
             self.flush()
             return

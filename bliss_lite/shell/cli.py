@@ -65,6 +65,8 @@ def show_sessions(cli_root: str | None, names_only: bool) -> int:
     from bliss_lite.session import SessionTree
 
     config = _load_config(cli_root)
+    for error in config.load_errors:   # a session in an unreadable file is not listed
+        print(f"ERROR: {error}", file=sys.stderr)
     tree = SessionTree(config)
     if names_only:
         for name in tree.names:

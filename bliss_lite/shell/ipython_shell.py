@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,9 +116,9 @@ class BlissShell(TerminalInteractiveShell):
                 namespace.protect([name for name in protected if name in namespace])
 
 
-def _shell_config(history_file: Path) -> TraitletsConfig:
+def _shell_config(history_file: str) -> TraitletsConfig:
     config = TraitletsConfig()
-    config.HistoryManager.hist_file = str(history_file)
+    config.HistoryManager.hist_file = history_file
     config.TerminalInteractiveShell.confirm_exit = False
     config.TerminalInteractiveShell.term_title = False
     config.TerminalInteractiveShell.banner1 = ""
@@ -132,12 +133,19 @@ def make_shell(session: "Session") -> BlissShell:
     from bliss_lite.settings import state_dir
 
     folder = state_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    history = folder / f"{session.name}.history.sqlite"
+    ipython_dir = folder / "ipython"
+    history = str(folder / f"{session.name}.history.sqlite")
+    try:
+        ipython_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"Warning: cannot create the state directory {folder} ({exc.strerror}): "
+              "the history of this shell will not be kept", file=sys.stderr)
+        ipython_dir = Path(tempfile.mkdtemp(prefix="bliss_lite_ipython_"))
+        history = ":memory:"
     shell = BlissShell.instance(
         config=_shell_config(history),
         user_ns=session.env,
-        ipython_dir=str(folder / "ipython"),
+        ipython_dir=str(ipython_dir),
     )
     shell.error_report = session.errors
     shell.prompts = BlissPrompts(shell, session.prompt_name)
