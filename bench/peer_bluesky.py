@@ -2,7 +2,8 @@
 
 Run in the peer's own venv: ``python bench/peer_bluesky.py count|scan N``.
 Prints one JSON line: {"case": ..., "npoints": ..., "seconds": ...} where seconds is
-the wall time of the plan alone (RunEngine and devices already built).
+the wall time of the plan alone (RunEngine and devices already built, one
+1-point count run first to warm up).
 """
 
 import json
@@ -17,6 +18,7 @@ def main() -> None:
     from ophyd.sim import det, det1, det2, motor
 
     RE = RunEngine({})
+    RE(count([det1, det2, det], num=1))  # warm-up, as on the bliss_lite side
     if case == "count":
         plan = count([det1, det2, det], num=npoints)
     elif case == "scan":
