@@ -182,6 +182,18 @@ def test_lsconfig(env, capsys):
     assert "\nmockup: \n------\nmockup_ctrl\n" in text
 
 
+def test_lsconfig_names_what_a_controller_holds(bliss_test_configuration, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    with open_session("test_session", root=bliss_test_configuration, verbose=False):
+        capsys.readouterr()
+        lsconfig()
+        text = output(capsys)
+    assert "\nEncoder: \n-------\nbad_mot_enc  m1enc  m2enc  mot_maxee_enc\n" in text
+    assert "\nSwitch: \n------\ntest_switch\n" in text
+    motors = text.split("\nMotor: \n-----\n")[1].split("\n\n")[0].split()
+    assert "m1" in motors and "m1enc" not in motors and "test_switch" not in motors
+
+
 # -- motion ---------------------------------------------------------------------------------
 
 def test_mv_and_mvr(env, capsys):
@@ -290,6 +302,17 @@ def test_umv_without_terminal_prints_the_final_positions(env, capsys):
         "dial 2.500000  1.000000\n")
 
 
+def test_umv_columns_fit_the_values_whatever_the_limits(env, capsys):
+    roby = env["roby"]  # limits -inf, inf
+    roby.offset = 10000
+    umvr(roby, 0.5)
+    assert output(capsys) == (
+        "\n"
+        "       roby[mm]\n"
+        "user 10000.500000\n"
+        "dial     0.500000\n")
+
+
 def test_umv_on_a_terminal_updates_in_place(env, monkeypatch):
     master, slave = os.openpty()
     terminal = os.fdopen(slave, "w")
@@ -318,6 +341,8 @@ def test_umv_on_a_terminal_updates_in_place(env, monkeypatch):
                            "dial          3.000000\n")
     moving = [float(u.split()[1]) for u in updates[:-1]]
     assert moving == sorted(moving) and 0 <= moving[0] < moving[-1] < 3
+    # user and dial come from one reading: the same instant on both rows
+    assert all(u.split()[1] == u.split()[3] for u in updates)
 
 
 def test_ctrl_c_during_umv_stops_the_motors(env, capsys):

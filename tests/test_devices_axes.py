@@ -140,6 +140,21 @@ def test_slow_move_takes_trapezoidal_time(config):
     assert slow.position == 1.0 and slow.state == "READY"
 
 
+def test_short_move_takes_triangular_time(config):
+    """Real time: 0.1 unit never reaches 2 units/s at 10 units/s²: 2·sqrt(0.1/10) = 0.2 s."""
+    slow = config.get("slow")
+    expected = trapezoid_time(0.1, 2.0, 10.0)
+    assert expected == pytest.approx(0.2)
+    t0 = time.monotonic()
+    slow.move(0.1)
+    elapsed = time.monotonic() - t0
+    assert expected * 0.95 < elapsed < expected + 0.5
+    triangle = TrapezoidMove(start=0.0, target=0.25, velocity=1.0, acceleration=1.0, t0=0.0)
+    assert triangle.duration == pytest.approx(1.0)
+    assert triangle.position_at(0.5) == pytest.approx(0.125)     # top of the triangle
+    assert triangle.position_at(0.75) == pytest.approx(0.21875)  # decelerating
+
+
 def test_state_and_position_follow_simulated_time(config):
     slow = config.get("slow")
     slow.move(-1.0, wait=False)

@@ -91,6 +91,18 @@ def test_out_of_limit_target_refused_before_anything_moves(demo):
     assert att1z.position == 0.0 and att1z.state == "READY"
 
 
+def test_a_moving_motor_is_refused_before_anything_moves(demo):
+    beamstop, bsy, bsz = demo.get("beamstop"), demo.get("bsy"), demo.get("bsz")
+    bsz.velocity = 1
+    bsz.move(5, wait=False)
+    try:
+        with pytest.raises(RuntimeError, match=r"^beamstop: bsz is already moving$"):
+            beamstop.move("IN")
+        assert bsy.position == 0.0 and bsy.state == "READY"
+    finally:
+        bsz.stop()
+
+
 class RecordingAxis(MockupAxis):
     """A mockup axis that logs when its moves start and are waited for."""
 

@@ -90,9 +90,9 @@ def counters() -> list[Any]:
 
 
 def _all_counters_of(container: Any) -> list[Any]:
-    everything = getattr(container, "_all_counters", None)
     try:
-        return list(everything() if callable(everything) else container.counters)
+        everything = getattr(container, "all_counters", None)
+        return list(everything if everything is not None else container.counters)
     except Exception:
         return []
 

@@ -209,9 +209,7 @@ def lsconfig() -> None:
             node = config.get_config(name)
         except Exception:
             continue
-        cls = node.get("class")
-        if cls is None and (node.get("plugin") == "emotion" or _in_axes_list(node)):
-            cls = "Motor"
+        cls = node.get("class") or _kind_in_controller(node)
         by_class.setdefault(str(cls), []).append(name)
     print()
     for cls, names in by_class.items():
@@ -221,8 +219,17 @@ def lsconfig() -> None:
         print()
 
 
-def _in_axes_list(node: Any) -> bool:
+#: What the objects listed under a controller's key are, for ``lsconfig``.
+_CONTROLLER_LISTS = {"axes": "Motor", "encoders": "Encoder", "switches": "Switch",
+                     "shutters": "Shutter", "counters": "Counter"}
+
+
+def _kind_in_controller(node: Any) -> str | None:
+    """``"Motor"`` for an axis of a controller (``axes:``), ``"Encoder"`` for one of
+    its ``encoders:`` ..., else None."""
     parent = getattr(node, "parent", None)
-    return isinstance(parent, dict) and any(
-        isinstance(v, list) and any(item is node for item in v)
-        for k, v in parent.items() if k == "axes")
+    if isinstance(parent, dict):
+        for key, value in parent.items():
+            if isinstance(value, list) and any(item is node for item in value):
+                return _CONTROLLER_LISTS.get(key)
+    return None

@@ -26,14 +26,17 @@ _POLL_PERIOD = 0.01
 
 
 class _Request:
-    """One (object, target) pair of a motion command, checked."""
+    """One (object, target) pair of a motion command, checked: the axes it moves
+    and where each of them goes."""
 
-    __slots__ = ("obj", "target", "axes")
+    __slots__ = ("obj", "target", "axes", "destinations")
 
-    def __init__(self, obj: Any, target: Any, axes: list[Any]) -> None:
+    def __init__(self, obj: Any, target: Any, axes: list[Any],
+                 destinations: list[float]) -> None:
         self.obj = obj
         self.target = target
         self.axes = axes
+        self.destinations = destinations
 
 
 def _usage(fname: str, relative: bool) -> str:
@@ -55,8 +58,9 @@ def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
                 raise TypeError(f"{fname}: {obj.name} moves to named positions; use "
                                 f"mv({obj.name}, label) or {obj.name}.move(label)")
             obj.check_label(value)
-            axes = [t["axis"] for t in obj.targets_dict[value]]
-            requests.append(_Request(obj, value, axes))
+            targets = obj.targets_dict[value]
+            requests.append(_Request(obj, value, [t["axis"] for t in targets],
+                                     [t["destination"] for t in targets]))
         elif _session.is_movable(obj):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 kind = "displacement" if relative else "position"
@@ -68,7 +72,7 @@ def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
             if not math.isfinite(target):
                 raise ValueError(f"{fname}: cannot move {obj.name} to {target}")
             obj.check_target(target)
-            requests.append(_Request(obj, target, [obj]))
+            requests.append(_Request(obj, target, [obj], [target]))
         else:
             raise TypeError(f"{fname}: argument {index + 1} must be a motor, got {obj!r}; "
                             f"intended usage is {_usage(fname, relative)}")
@@ -147,40 +151,45 @@ def umvr(*args: Any) -> None:
 
 # -- the live display ---------------------------------------------------------------------
 
-def _integer_width(value: float) -> int:
-    text = f"{value:f}"
-    return text.find(".")
-
-
-def _value_width(axis: Any) -> int:
-    """The widest a position of ``axis`` can print (limits decide), as BLISS does."""
-    values = []
-    for attr in ("limits", "dial_limits"):
-        pair = getattr(axis, attr, None)
-        if pair is not None:
-            values.extend(pair)
-    width = max((_integer_width(float(v)) for v in values), default=1)
+def _column_width(axis: Any, target: float) -> int:
+    """The widest value ``umv`` may print for ``axis``: its finite limits (user and
+    dial), where it is and where it goes, with its display digits."""
+    to_dial = getattr(axis, "user2dial", None)
+    values = [target, to_dial(target) if callable(to_dial) else target]
+    for attr in ("limits", "dial_limits", "position", "dial"):
+        value = getattr(axis, attr, None)
+        values.extend(value if isinstance(value, tuple) else [value])
     digits = digits_of(axis)
-    return width + (digits + 1 if digits else 0)
+    return max((len(f"{float(v):.{digits}f}") for v in values
+                if isinstance(v, numbers.Real) and math.isfinite(v)), default=1)
+
+
+def _user_and_dial(axis: Any) -> tuple[float, float]:
+    """One reading of the axis: the user position is computed from the same dial
+    reading when the axis can convert, so both rows show the same instant."""
+    dial = axis.dial
+    to_user = getattr(axis, "dial2user", None)
+    return (to_user(dial) if callable(to_user) else axis.position), dial
 
 
 class _Display:
     """The ``umv`` table: a header of motor names, rows ``user`` and ``dial``."""
 
-    def __init__(self, axes: list[Any], stream: Any) -> None:
+    def __init__(self, axes: list[Any], targets: list[float], stream: Any) -> None:
         self.axes = axes
         self.stream = stream
         self.live = bool(getattr(stream, "isatty", lambda: False)())
         names = [label(a) for a in axes]
-        width = max([len(n) for n in names] + [_value_width(a) for a in axes] + [8])
+        width = max([len(n) for n in names] + [8] +
+                    [_column_width(a, t) for a, t in zip(axes, targets)])
         self.formats = [f">{width}.{digits_of(a)}f" for a in axes]
         header = "  ".join(format(n, f"^{width}") for n in names)
         self.header = (" " * 5 + header).rstrip()
-        self.shown = False
 
     def rows(self) -> str:
-        user = "  ".join(format(a.position, f) for a, f in zip(self.axes, self.formats))
-        dial = "  ".join(format(a.dial, f) for a, f in zip(self.axes, self.formats))
+        readings = [_user_and_dial(a) for a in self.axes]
+        user = "  ".join(format(r[0], f) for r, f in zip(readings, self.formats))
+        dial = "  ".join(format(r[1], f) for r, f in zip(readings, self.formats))
         return f"user {user}\ndial {dial}\n"
 
     def start(self) -> None:
@@ -202,9 +211,11 @@ class _Display:
 def _umove(fname: str, args: Sequence[Any], relative: bool) -> None:
     requests = _parse(fname, args, relative)
     axes: list[Any] = []
+    targets: list[float] = []
     for request in requests:
         axes.extend(request.axes)
-    display = _Display(axes, sys.stdout)
+        targets.extend(request.destinations)
+    display = _Display(axes, targets, sys.stdout)
     display.start()
     _start(requests)
     try:

@@ -51,6 +51,11 @@ class MeasurementGroup:
         """The counter names as configured."""
         return list(self._names)
 
+    @property
+    def all_counters(self) -> list[Counter]:
+        """Every counter of the group, enabled or not, in configuration order."""
+        return list(self._all_counters())
+
     def _all_counters(self) -> list[Counter]:
         if self._resolved is not None:
             return self._resolved

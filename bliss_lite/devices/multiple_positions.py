@@ -55,14 +55,11 @@ class Position:
 class MultiplePositions:
     """Named positions of several motors; implements ``HasMetadataForScan``."""
 
-    def __init__(self, name: str, positions: list[Position], simultaneous: bool = True,
-                 config_node: ConfigNode | None = None) -> None:
+    def __init__(self, name: str, positions: list[Position], simultaneous: bool = True) -> None:
         self.name = name
         self.simultaneous = simultaneous
         self._positions = positions
-        self._node = config_node
         self.scan_metadata_enabled = True
-        self._last_label: str | None = None
         for position in positions:
             self._add_label_method(position.label)
 
@@ -130,7 +127,6 @@ class MultiplePositions:
         """The label of the first position reached, else ``"unknown"``."""
         for p in self._positions:
             if p.reached():
-                self._last_label = p.label
                 return p.label
         return "unknown"
 
@@ -144,12 +140,14 @@ class MultiplePositions:
 
     # -- motion -------------------------------------------------------------
     def check_label(self, label: Any) -> None:
-        """Raise (before anything moves) for an unknown label or a target out of a
-        motor's limits."""
+        """Raise (before anything moves) for an unknown label, a target out of a
+        motor's limits or a motor already moving."""
         if not isinstance(label, str):
             raise TypeError(f"{self.name}: a position label must be a string, got {label!r}")
         for t in self._position(label).targets:
             t.axis.check_target(t.destination)
+            if getattr(t.axis, "is_moving", False):
+                raise RuntimeError(f"{self.name}: {t.axis.name} is already moving")
 
     def move(self, label: str, wait: bool = True) -> None:
         """Move to the position ``label``: all motors together, or one after another
@@ -241,7 +239,7 @@ def multiple_positions(name: str | None, node: ConfigNode, config: Any) -> Multi
     for label in labels:
         if labels.count(label) > 1:
             raise node.error(f"position label {label!r} is defined twice", "positions")
-    return MultiplePositions(name, positions, simultaneous, node)
+    return MultiplePositions(name, positions, simultaneous)
 
 
 def _read_position(item: ConfigNode, owner: ConfigNode, config: Any) -> Position:

@@ -142,12 +142,7 @@ class SimulationDiode:
         if mode is SamplingMode.SINGLE or mode is SamplingMode.LAST:
             return (self.constant if self.constant is not None else _draw(1)[0],)
         n = self.nsamples(count_time)
-        if self.constant is not None:
-            samples = [float(self.constant)] * n
-        elif n == 1:
-            samples = [(int(_random() * 10000.0) + 1) / 100.0]
-        else:
-            samples = _draw(n)
+        samples = [float(self.constant)] * n if self.constant is not None else _draw(n)
         mean = math.fsum(samples) / n
         if mode is SamplingMode.MEAN:
             return (mean,)
