@@ -89,6 +89,17 @@ def test_repr_and_get_data_names(env):
     assert repr(unsaved) == f"Scan(number={unsaved.scan_number}, name=ct, path='not saved')"
 
 
+def test_writer_null_numbers_the_scan_but_names_no_file(env):
+    first = loopscan(1, 0, env.diode1)
+    env.ctx.scan_saving.writer = "null"
+    scan = loopscan(1, 0, env.diode1, run=False)
+    assert repr(scan) == "Scan(number=None, name=loopscan, path='not saved')"
+    scan.run()
+    assert scan.scan_number == first.scan_number + 1 and scan.filename is None
+    assert scan.scan_info["filename"] is None and scan.scan_info["writer"] == "null"
+    assert repr(scan) == f"Scan(number={scan.scan_number}, name=loopscan, path='not saved')"
+
+
 def test_motor_channel_holds_positions_read_back(env):
     scan = ascan(env.roby, 0, 1, 4, 0, env.diode1)
     assert numpy.allclose(scan.get_data()["roby"], [0, 0.25, 0.5, 0.75, 1.0])
@@ -322,6 +333,23 @@ def test_data_store_grows_by_doubling(env):
 def test_data_store_preallocates_known_npoints(env):
     scan = loopscan(3000, 0, env.diode1)
     assert len(scan._store._columns["simulation_diode_sampling_controller:diode"].array) == 3000
+
+
+def test_data_store_of_a_huge_scan_grows_with_the_data_only(env):
+    from bliss_lite.scanning.data import PREALLOCATE_MAX
+
+    npoints = 10 * PREALLOCATE_MAX + 5
+    store = ScanDataStore()
+    store.scan_start(ScanStart(None, {"npoints": npoints}, list(TIMER_CHANNELS)))
+    column = store._columns["timer:epoch"]
+    assert len(column.array) == PREALLOCATE_MAX
+    block = numpy.zeros(PREALLOCATE_MAX + 1)
+    store.scan_points(ScanPoints(None, 0, {"timer:epoch": block}))
+    assert len(column.array) == 2 * PREALLOCATE_MAX
+    store.scan_points(ScanPoints(None, 0, {"timer:epoch": numpy.zeros(npoints - 1)}))
+    assert len(column.array) == npoints - 1  # never past the scan's points
+    store.scan_points(ScanPoints(None, npoints - 1, {"timer:epoch": numpy.zeros(1)}))
+    assert len(column.array) == npoints and column.length == npoints
 
 
 def test_ctrl_c_while_a_subscriber_handles_points_is_deferred(env):

@@ -74,9 +74,10 @@ class Device:
 @pytest.fixture
 def registry():
     """A fresh session-like registry, installed as the user registry for the test."""
+    categories = set(ScanMeta._CATEGORIES)
+    ScanMeta._CATEGORIES = {"instrument", "positioners", "technique"}  # BLISS's defaults
     reg = scan_meta.create_user_scan_meta()
     scan_meta.set_user_scan_meta(reg)
-    categories = set(ScanMeta._CATEGORIES)
     yield reg
     scan_meta.set_user_scan_meta(None)
     ScanMeta._CATEGORIES = categories
@@ -199,6 +200,18 @@ def test_to_dict_statics_then_callables_and_the_merge_rule(registry):
         "other": [1, 2],
     }
     assert result["technique"] == {"@NX_class": "NXcollection"}
+
+
+def test_to_dict_warns_about_a_failing_generator(registry, capsys):
+    registry.technique.set("boom", lambda scan: 1 / 0)
+    registry.technique.set("text", lambda scan: "not a dict")
+    assert registry.to_dict(FakeScan())["technique"] == {"@NX_class": "NXcollection"}
+    assert capsys.readouterr().err.splitlines() == [
+        "WARNING: cannot generate metadata from 'boom' for category 'technique': "
+        "ZeroDivisionError: division by zero",
+        "WARNING: cannot generate metadata from 'text' for category 'technique': "
+        "it returned str, not a dict",
+    ]
 
 
 def test_to_dict_filters_by_timing_and_absent_categories(registry):
@@ -491,7 +504,10 @@ def test_metadata_profile_records(registry):
         ({"instrument": {"v@units": {"a": 1}}}, "attribute 'v@units'"),
         ({"instrument": {">v": 3}}, "link '>v'"),
         ({"instrument": {"v@": 3}}, "attribute name is empty"),
-        ({1: 2}, "key 1 is not a string"),
+        ({"instrument": {1: 2}}, "key 1 in 'instrument' is not a string"),
+        ({"technique": 3}, "'technique' must be a dict, not int"),
+        ({"scan_meta_categories": ["sample"], "sample": {"a/b": 1}}, "key 'a/b' in 'sample'"),
+        ({"scan_meta_categories": "sample"}, "'scan_meta_categories' must be a list"),
     ],
 )
 def test_check_scan_info_refuses_what_cannot_be_stored(scan_info, fragment):
@@ -523,6 +539,12 @@ def test_check_scan_info_accepts_what_spec_8_allows():
     )
     with pytest.raises(TypeError):
         scan_meta.check_scan_info([1, 2])
+
+
+def test_check_scan_info_leaves_keys_that_are_not_written_alone(registry):
+    # BLISS scripts pass plot descriptions and other free-form keys in scan_info
+    scan_meta.check_scan_info({"plots": [{"kind": "curve-plot", "items": []}], 1: object(),
+                               "sample": {"a/b": object()}})
 
 
 def test_set_refuses_static_dicts_that_cannot_be_stored(registry):
@@ -781,6 +803,16 @@ def test_real_ct_without_saving_gathers_no_user_metadata(beamline, registry):
     assert "technique" not in scan.scan_info
     assert scan.scan_info["instrument"]["beamstop"]["status"] == "in"
     assert scan.scan_info["positioners"]["positioners_start"]["bsy"] == 0.0
+
+
+def test_metadata_profiling_after_a_ct_shows_the_last_scan_with_user_metadata(beamline, registry, capsys):
+    registry.technique.set("label", lambda scan: {"label": 1})
+    beamline.loopscan(2)
+    beamline.loopscan(1, user_metadata=False, in_scans=False)  # what ct does
+    capsys.readouterr()
+    scan_meta.metadata_profiling()
+    user_table = capsys.readouterr().out.split("CONTROLLERS META DATA")[0]
+    assert "label" in user_table
 
 
 def test_real_scan_survives_failing_generators_and_runs_them_concurrently(beamline, registry, capsys):

@@ -154,3 +154,32 @@ def test_file_per_scan_template(tmp_path):
         assert scan.filename == str(env.base / "scantest" / "scan0002" / "probe.h5")
     finally:
         close_env(env)
+
+
+def test_configured_values_are_checked_with_file_and_line(tmp_path, capsys):
+    from bliss_lite.config import Config
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "sessions").mkdir()
+    (tmp_path / "config" / "__init__.yml").write_text(
+        "scan_saving:\n  base_path: /data/root\n  data_filename: rootdata\n")
+    (tmp_path / "sessions" / "x.yml").write_text(
+        "- class: Session\n  name: x\n  scan_saving:\n    base_path: /data/x\n"
+        "    writer: nexus\n    base_pth: /oops\n    sample: lyso\n")
+    config = Config(tmp_path, classes={})
+    sections = [config.root_settings["scan_saving"], config.sessions["x"]["scan_saving"]]
+    saving = ScanSaving("x", None, sections)
+    assert (saving.base_path, saving.data_filename, saving.writer) == ("/data/x", "rootdata", "hdf5")
+    assert saving.sample == "lyso"
+    assert not hasattr(saving, "base_pth")
+    assert saving.warnings == [
+        "sessions/x.yml, line 5, object 'x': scan_saving: SCAN_SAVING.writer must be one of "
+        "hdf5, null, not 'nexus'; ignored",
+        "sessions/x.yml, line 6, object 'x': scan_saving: unknown key 'base_pth' "
+        "(did you mean 'base_path'?); ignored",
+    ]
+    assert capsys.readouterr().err.count("WARNING: sessions/x.yml, line ") == 2
+    plain = ScanSaving("x", None, {"writer": 3, "user_name": "bob"})
+    assert plain.warnings == ["scan_saving: SCAN_SAVING.writer must be a string, not int; ignored",
+                              "scan_saving: SCAN_SAVING.user_name is read-only and cannot be "
+                              "configured; ignored"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-import weakref
 from typing import Any, Callable, Sequence
 
 from bliss_lite.scanning import _metadata_tree as tree
@@ -21,9 +20,8 @@ from bliss_lite.scanning._metadata_registry import META_TIMING, ScanMeta, get_us
 
 SLOW_GATHERING_S = 0.15
 
-# The profile of the scan that gathered metadata last (for metadata_profiling()).
+# The profile of the last scan that gathered user metadata (for metadata_profiling()).
 _last_profile: list[MetadataTiming] | None = None
-_last_scan: "weakref.ref[Any] | None" = None
 
 
 def print_warning(message: str) -> None:
@@ -32,11 +30,24 @@ def print_warning(message: str) -> None:
 
 
 def check_scan_info(scan_info: Any) -> None:
-    """Raise ValueError when ``scan_info`` (a ``scan_info=`` argument) holds a key that
-    cannot become an HDF5 name or a value that cannot be stored."""
+    """Raise ValueError when a part of ``scan_info`` (a ``scan_info=`` argument) that
+    goes to the file holds a key that cannot become an HDF5 name or a value that
+    cannot be stored.  The parts written are ``instrument``, ``positioners``, the
+    registry's categories and those named in ``scan_meta_categories`` (SPEC 6.5);
+    other keys (``plots``, ``channels``...) are free."""
     if not isinstance(scan_info, dict):
         raise TypeError(f"scan_info must be a dict, not {type(scan_info).__name__}")
-    found = tree.problems(scan_info)
+    named = scan_info.get("scan_meta_categories", [])
+    if not isinstance(named, (list, tuple)) or not all(isinstance(n, str) for n in named):
+        raise ValueError(f"invalid scan_info: 'scan_meta_categories' must be a list of "
+                         f"category names, not {named!r}"[:200])
+    written = {"instrument", "positioners", *ScanMeta.categories_names(), *named}
+    found = []
+    for key in written & set(scan_info):
+        if not isinstance(scan_info[key], dict):
+            found.append(f"{key!r} must be a dict, not {type(scan_info[key]).__name__}")
+    parts = {k: v for k, v in scan_info.items() if k in written and isinstance(v, dict)}
+    found += tree.problems(parts)
     if found:
         raise ValueError(f"invalid scan_info: {'; '.join(found)}")
 
@@ -150,7 +161,7 @@ class ScanMetadataGatherer:
     def gather(self, timing: META_TIMING) -> None:
         """Evaluate every category due at ``timing`` and merge the result into
         ``scan.scan_info``; never raises for a failing generator."""
-        global _last_profile, _last_scan
+        global _last_profile
         if not isinstance(timing, META_TIMING) or len(list(_flags(timing))) != 1:
             raise ValueError(f"gather() needs one of META_TIMING.START, PREPARED, END, not {timing!r}")
         t0 = time.perf_counter()
@@ -183,8 +194,8 @@ class ScanMetadataGatherer:
                 self.scan.metadata_profile = self.profile
             except AttributeError:
                 pass
-        _last_profile = self.profile
-        _last_scan = _weak(self.scan)
+        if self.registry is not None:  # a ct without user metadata keeps the last profile
+            _last_profile = self.profile
         for message in warnings:
             self._emit(message)
         if elapsed > SLOW_GATHERING_S:
@@ -200,13 +211,6 @@ class ScanMetadataGatherer:
 
 def _flags(timing: META_TIMING):
     return (t for t in META_TIMING if t in timing)
-
-
-def _weak(obj: Any) -> "weakref.ref[Any] | None":
-    try:
-        return weakref.ref(obj)
-    except TypeError:
-        return None
 
 
 # -- profiling (SPEC 6.7) ---------------------------------------------------------
@@ -285,9 +289,10 @@ def metadata_profiling(scan: Any = None, timing: Any = None) -> None:
     """Print how long each metadata generator took, slowest first (``nan``: it failed,
     listed last).
 
-    ``scan``: a scan (default: the last scan that gathered metadata; if none ran
-    yet, the registries are evaluated now).  ``timing``: ``META_TIMING.START``,
-    ``PREPARED`` or ``END`` (or their names) to show only that timing.
+    ``scan``: a scan (default: the last scan that gathered user metadata, so not a
+    ``ct``; if none ran yet, the registries are evaluated now).  ``timing``:
+    ``META_TIMING.START``, ``PREPARED`` or ``END`` (or their names) to show only
+    that timing.
     """
     timing = _as_timing(timing)
     records = None
@@ -295,7 +300,6 @@ def metadata_profiling(scan: Any = None, timing: Any = None) -> None:
         records = getattr(scan, "metadata_profile", None)
     elif _last_profile is not None:
         records = _last_profile
-        scan = _last_scan() if _last_scan is not None else None
     if records is None:
         records = _live_profile(scan, timing)
     print(format_profile(records, timing))

@@ -229,8 +229,11 @@ class ScanMeta:
         nothing.  ``timing=None`` evaluates every category.
         """
         from bliss_lite.scanning._metadata_eval import evaluate
+        from bliss_lite.scanning._metadata_gathering import print_warning
 
-        result, _records, _warnings = evaluate([("user", self)], scan, timing)
+        result, _records, warnings = evaluate([("user", self)], scan, timing)
+        for message in warnings:
+            print_warning(message)
         return result["user"]
 
     # -- copies -------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The in-memory data of a scan: the subscriber behind ``scan.get_data()``.
 
 Each channel gets one numpy array, preallocated for the whole scan when its number of
-points is known, else grown by doubling (so memory stays within twice the raw data).
+points is known (up to ``PREALLOCATE_MAX`` points), else grown by doubling, never past
+the scan's number of points (so memory stays within twice the data acquired, also
+when a huge ``loopscan`` is stopped early).
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
 __all__ = ["ScanData", "ScanDataStore"]
 
 _INITIAL_CAPACITY = 1024
+PREALLOCATE_MAX = 1 << 20
 
 
 class _Column:
     """One channel's values: a numpy array filled up to ``length``."""
 
-    __slots__ = ("array", "length", "variable")
+    __slots__ = ("array", "length", "variable", "limit")
 
-    def __init__(self, dtype: str, shape: tuple[int, ...], capacity: int) -> None:
+    def __init__(self, dtype: str, shape: tuple[int, ...], capacity: int, limit: int = 0) -> None:
+        self.limit = limit  # the scan's number of points; 0: unknown
         self.variable = any(n < 0 for n in shape)
         if self.variable:
             self.array = numpy.empty(capacity, dtype=object)
@@ -35,7 +39,10 @@ class _Column:
     def put(self, first: int, values: numpy.ndarray) -> None:
         end = first + len(values)
         if end > len(self.array):
-            capacity = max(end, 2 * len(self.array), _INITIAL_CAPACITY)
+            capacity = max(2 * len(self.array), _INITIAL_CAPACITY)
+            if self.limit:
+                capacity = min(capacity, self.limit)
+            capacity = max(capacity, end)
             grown = numpy.empty((capacity,) + self.array.shape[1:], dtype=self.array.dtype)
             grown[: self.length] = self.array[: self.length]
             self.array = grown
@@ -61,11 +68,11 @@ class ScanDataStore:
     # -- subscriber ---------------------------------------------------------------
 
     def scan_start(self, event: ScanStart) -> None:
-        npoints = int(event.scan_info.get("npoints") or 0)
-        capacity = npoints if npoints > 0 else _INITIAL_CAPACITY
+        npoints = max(int(event.scan_info.get("npoints") or 0), 0)
+        capacity = min(npoints, PREALLOCATE_MAX) if npoints else _INITIAL_CAPACITY
         for spec in event.channels:
             if spec.fullname not in self._columns:
-                self._columns[spec.fullname] = _Column(spec.dtype, tuple(spec.shape), capacity)
+                self._columns[spec.fullname] = _Column(spec.dtype, tuple(spec.shape), capacity, npoints)
                 self._names.append((spec.name, spec.fullname))
 
     def scan_points(self, event: ScanPoints) -> None:

@@ -219,10 +219,10 @@ class Scan:
     # -- public face ---------------------------------------------------------------
 
     def __repr__(self) -> str:
-        if not self._save:
-            path = "'not saved'"
-        elif self.filename:
+        if self.filename:
             path = self.filename
+        elif not self._save or self._ran or self._ctx.scan_saving.writer == "null":
+            path = "'not saved'"
         else:
             try:
                 path = self._ctx.scan_saving.scan_filename(self.name, None)
@@ -326,6 +326,9 @@ class Scan:
             saving = ctx.scan_saving
             number, filename = numbering.reserve(
                 ctx, self._save, lambda n: saving.scan_filename(self.name, n))
+            writer = saving.writer if self._save else "null"
+            if writer == "null":
+                filename = None  # numbered as a saved scan, but no file is written
             self.scan_number, self.filename = number, filename
             plotselect = ctx.store.get("plotselect") if ctx.store is not None else None
             info.update({
@@ -333,7 +336,7 @@ class Scan:
                 "filename": filename,
                 "session_name": ctx.session_name,
                 "user_name": ctx.user_name or saving.user_name,
-                "writer": saving.writer if self._save else "null",
+                "writer": writer,
                 "start_time": now_iso(),
                 "plotselect": list(plotselect) if isinstance(plotselect, list) else [],
             })

@@ -9,11 +9,13 @@ state store under the key ``scan_saving``.
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import os
 import string
+import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:
     from bliss_lite.settings import StateStore
@@ -47,8 +49,11 @@ class ScanSaving:
     """The session's saving parameters.
 
     ``ScanSaving(session_name, store, defaults)``: ``defaults`` are the initial values
-    from the configuration (the session's or the root's ``scan_saving:`` section);
-    values persisted in ``store`` win over them.
+    from the configuration, one ``scan_saving:`` section or a list of them applied in
+    order (the root's, then the session's); values persisted in ``store`` win over
+    them.  A wrong configured value or a misspelt key is not applied: a warning (with
+    file and line when the section is a ConfigNode) is printed and kept in
+    :attr:`warnings`.  Other keys become template fields, as with :meth:`add`.
 
     >>> SCAN_SAVING.base_path = "/data/visitor"
     >>> SCAN_SAVING.filename
@@ -56,26 +61,59 @@ class ScanSaving:
     """
 
     def __init__(self, session_name: str, store: "StateStore | None" = None,
-                 defaults: Mapping[str, Any] | None = None,
+                 defaults: "Mapping[str, Any] | Sequence[Mapping[str, Any]] | None" = None,
                  user_name: str | None = None) -> None:
         object.__setattr__(self, "_session", session_name)
         object.__setattr__(self, "_store", store)
         object.__setattr__(self, "_user", user_name or _user_name())
         object.__setattr__(self, "_fields", dict(DEFAULTS))
         object.__setattr__(self, "_added", {})
-        sources = [dict(defaults or {})]
+        object.__setattr__(self, "warnings", [])
+        sections = defaults if isinstance(defaults, (list, tuple)) else [defaults or {}]
+        for section in sections:
+            self._apply_config(section)
         stored = store.get(STORE_KEY) if store is not None else None
         if isinstance(stored, dict):
-            sources.append(stored)
-        for source in sources:
-            for key, value in source.items():
+            for key, value in stored.items():
                 try:
                     if key in DEFAULTS:
                         self._set_field(key, value, persist=False)
                     elif key not in READ_ONLY and key.isidentifier():
+                        self._check_added_value(key, value)
                         self._added[key] = value
                 except (TypeError, ValueError):
-                    pass  # a stale or wrong value: keep the default
+                    pass  # a stale stored value: keep the configured one
+
+    def _apply_config(self, section: Mapping[str, Any]) -> None:
+        """Initial values from a ``scan_saving:`` configuration section; a wrong one
+        is reported (with its file and line for a ConfigNode) and ignored."""
+        for key, value in section.items():
+            problem = None
+            try:
+                if not isinstance(key, str) or not key.isidentifier():
+                    problem = f"{key!r} is not a valid field name"
+                elif key in DEFAULTS:
+                    self._set_field(key, value, persist=False)
+                elif key in READ_ONLY or key in ("scan_name", "scan_number"):
+                    problem = f"SCAN_SAVING.{key} is read-only and cannot be configured"
+                else:
+                    close = difflib.get_close_matches(key, list(DEFAULTS), n=1, cutoff=0.8)
+                    if close:
+                        problem = f"unknown key '{key}' (did you mean '{close[0]}'?)"
+                    else:
+                        self._check_added_value(key, value)
+                        self._added[key] = value
+            except (TypeError, ValueError) as exc:
+                problem = str(exc)
+            if problem is not None:
+                self._config_warning(section, key, f"scan_saving: {problem}; ignored")
+
+    def _config_warning(self, section: Any, key: Any, message: str) -> None:
+        error = getattr(section, "error", None)
+        if callable(error):
+            message = str(error(message, key if isinstance(key, str) else None))
+        self.warnings.append(message)
+        print(f"WARNING: {message}", file=sys.stderr, flush=True)
 
     # -- fields -------------------------------------------------------------------
 
@@ -146,7 +184,7 @@ class ScanSaving:
             raise ValueError(f"SCAN_SAVING.add(): {key!r} is not a valid field name")
         if key in DEFAULTS or key in READ_ONLY or key in ("scan_name", "scan_number"):
             raise ValueError(f"SCAN_SAVING.add(): '{key}' is a built-in field")
-        if key.startswith("_") or hasattr(type(self), key):
+        if key.startswith("_") or hasattr(type(self), key) or key in self.__dict__:
             raise ValueError(f"SCAN_SAVING.add(): '{key}' is a reserved name")
         self._check_added_value(key, value)
         self._added[key] = value
@@ -249,12 +287,6 @@ class ScanSaving:
         root = self.scan_root_path(scan_name, scan_number)
         data = self._eval("data_filename", self._fields["data_filename"], scan_name, scan_number)
         return os.path.join(root, f"{data}.{FILE_EXTENSION}")
-
-    def depends_on_scan_number(self) -> bool:
-        """True when the file name changes with the scan number."""
-        return any(field == "scan_number"
-                   for part in (self._fields["template"], self._fields["data_filename"])
-                   for _, field, _, _ in _FORMATTER.parse(part))
 
     # -- display ------------------------------------------------------------------
 
