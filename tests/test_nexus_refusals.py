@@ -23,6 +23,18 @@ print("open", flush=True)
 time.sleep(60)
 """
 
+# Another program appending in SWMR mode: HDF5 then holds no lock on the file.
+HOLD_OPEN_SWMR = r"""
+import sys, time, h5py
+f = h5py.File(sys.argv[1], "a", libver="latest")
+f.create_group("99.1").attrs["NX_class"] = "NXentry"
+f.swmr_mode = True
+print("open", flush=True)
+sys.stdin.readline()
+f.close()
+print("closed", flush=True)
+"""
+
 
 @pytest.fixture
 def session(tmp_path):
@@ -112,6 +124,34 @@ def test_file_held_open_for_writing_by_another_process(session, tmp_path):
         scan = session["loopscan"](2, 0.01, session["diode3"])
     with h5py.File(filename, "r") as f:
         assert list(f) == ["1.1", f"{scan.scan_number}.1"]
+
+
+def test_file_written_in_swmr_mode_by_another_program(session):
+    # Marked "open" like a file a killed process left, but its writer is alive:
+    # clearing the marks under it would corrupt the file.
+    filename = session["SCAN_SAVING"].filename
+    session["loopscan"](2, 0.01, session["diode3"])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_OPEN_SWMR, filename],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        held = f"The data file {filename} is held open for writing by another process."
+        with pytest.raises(NexusWriterError) as refused:
+            session["loopscan"](2, 0.01, session["diode3"])
+        assert str(refused.value) == held
+        with pytest.raises(NexusWriterError) as refused:
+            recover_file(filename)
+        assert str(refused.value) == held
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "closed"
+    finally:
+        holder.kill()
+        holder.wait()
+    scan = session["loopscan"](2, 0.01, session["diode3"])
+    with h5py.File(filename, "r") as f:  # a plain open: nothing was damaged
+        assert set(f) == {"1.1", "99.1", f"{scan.scan_number}.1"}
+        assert f[f"{scan.scan_number}.1/measurement/diode3"].shape == (2,)
 
 
 def test_file_another_writer_is_writing(tmp_path):

@@ -187,3 +187,20 @@ def test_a_live_writer_is_not_mistaken_for_a_dead_one(tmp_path, session):
         child.wait()
     with h5py.File(filename, "r", swmr=True) as f:
         assert list(f) == ["1.1", "2.1"]
+
+
+def test_recovery_leaves_other_programs_entries_alone(tmp_path):
+    filename = str(tmp_path / "other.h5")
+    killed = r"""
+import os, sys, h5py
+f = h5py.File(sys.argv[1], "w", libver="latest")
+f.create_group("1.1").attrs["NX_class"] = "NXentry"
+f.swmr_mode = True
+f.flush()
+os._exit(9)
+"""
+    subprocess.run([sys.executable, "-c", killed, filename], check=False)
+    done = recover_file(filename)
+    assert len(done) == 1 and "cleared the 'open for writing' marks" in done[0]
+    with h5py.File(filename, "r") as f:
+        assert list(f["1.1"]) == []  # no end_reason, no writer/status added

@@ -215,3 +215,14 @@ def test_write_time_warnings_name_the_key(tmp_path):
     ]  # each once, although START content is written again at the end
     with h5py.File(filename, "r") as f:
         assert list(f["1.1/instrument/dev"]) == ["ok"]
+
+
+def test_a_motor_that_could_not_be_read_has_no_units(tmp_path):
+    filename = tmp_path / "d.h5"
+    positioners = {"positioners_start": {"roby": 1.5, "robz": "ERR"},
+                   "positioners_units": {"roby": "mm", "robz": "mm"}}
+    write_scan(filename, TIMERS, [block(TIMERS, 0, 1)], positioners=positioners)
+    with h5py.File(filename, "r") as f:
+        start = f["1.1/instrument/positioners_start"]
+        assert start["roby"][()] == 1.5 and start["roby"].attrs["units"] == "mm"
+        assert start["robz"].asstr()[()] == "ERR" and "units" not in start["robz"].attrs

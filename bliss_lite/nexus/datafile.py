@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import h5py
 
 from bliss_lite.nexus.errors import NexusWriterError, warn
-from bliss_lite.nexus.filelock import WriterLock, held_exclusively, in_use_by_writer
+from bliss_lite.nexus.filelock import WriterLock, lock_for_writing
 from bliss_lite.nexus.layout import init_root
-from bliss_lite.nexus.recover import recover_unlocked
+from bliss_lite.nexus.recover import recover_file, recover_unlocked
 from bliss_lite.nexus.superblock import NotHDF5Error, read_superblock
 
 #: Objects in the HDF5 1.10 format (readable by HDF5 >= 1.10), which SWMR needs.
@@ -78,7 +78,7 @@ def open_for_writing(filename: str) -> OpenedFile:
         try:
             mode = "w" if os.path.exists(filename) else "w-"
             f = h5py.File(filename, mode, libver=LIBVER, locking=False)
-        except (FileExistsError, OSError):
+        except OSError:
             if not os.path.exists(filename):
                 raise NexusWriterError(f"Cannot create the data file {filename}.") from None
             # another writer created it meanwhile: go the existing-file way
@@ -96,21 +96,14 @@ def open_for_writing(filename: str) -> OpenedFile:
 
 
 def _open_existing(filename: str) -> OpenedFile:
-    held = NexusWriterError(f"The data file {filename} is held open for writing by another process.")
-    lock = WriterLock(filename)
     try:
-        acquired = lock.acquire()
+        superblock = read_superblock(filename)
+    except NotHDF5Error:
+        raise NexusWriterError(f"The data file {filename} exists but is not an HDF5 file.") from None
     except PermissionError:
-        raise NexusWriterError(f"The data file {filename} is not writable.") from None
-    if not acquired:
-        raise held
+        raise NexusWriterError(f"The data file {filename} is not readable.") from None
+    lock = lock_for_writing(filename, superblock.marked_open)
     try:
-        if held_exclusively(filename):
-            raise held
-        try:
-            superblock = read_superblock(filename)
-        except NotHDF5Error:
-            raise NexusWriterError(f"The data file {filename} exists but is not an HDF5 file.") from None
         recovered = recover_unlocked(filename) if superblock.marked_open else []
         try:
             f = h5py.File(filename, "a", libver=LIBVER, locking=False)
@@ -153,13 +146,12 @@ def _entry_names(filename: str) -> list[str]:
                 return list(f)
         except OSError:
             continue
-    try:
-        marked = read_superblock(filename).marked_open
-    except (NotHDF5Error, OSError):
-        return []
-    if marked and not in_use_by_writer(filename):
-        for line in recover_unlocked(filename):
+    try:  # marked "open" by a killed writer (not in SWMR mode): recover it first
+        if not read_superblock(filename).marked_open:
+            return []
+        for line in recover_file(filename):
             warn(f"Recovered {line}")
         with h5py.File(filename, "r", locking=False) as f:
             return list(f)
-    return []
+    except (NexusWriterError, NotHDF5Error, OSError):
+        return []  # the scan's writer will say why it cannot write the file

@@ -10,8 +10,12 @@ left open in silx must not stop the next scan) and instead:
 * holds, for as long as it writes, an open-file-description ``fcntl`` lock
   (:class:`WriterLock`), which is independent of ``flock`` on Linux and survives
   HDF5 opening and closing the same file in this process.  Another bliss_lite (or a
-  recovery) sees it with :func:`WriterLock.is_held`, and tells a file a live
-  writer holds from one a killed process left marked "open".
+  recovery) cannot take it while it is held;
+* before clearing the "open" marks of a file, makes sure no other process has it
+  open for writing (:func:`written_by_another_process`): a writer in SWMR mode
+  holds no lock at all, and only this tells it from a killed one.
+
+:func:`lock_for_writing` does the checks and takes the lock, or refuses.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import fcntl
 import os
 import struct
 
+from bliss_lite.nexus.errors import NexusWriterError
+
 _OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", None)
-_OFD_GETLK = getattr(fcntl, "F_OFD_GETLK", None)
 
 
 def _flock_struct(lock_type: int) -> bytes:
@@ -77,23 +82,55 @@ class WriterLock:
             os.close(self._fd)
             self._fd = None
 
-    @staticmethod
-    def is_held(filename: str) -> bool:
-        """True when some writer (in any process) holds the lock on ``filename``."""
-        if _OFD_GETLK is None:
-            return False
+
+def written_by_another_process(filename: str) -> bool:
+    """True when another process has ``filename`` open with write access (Linux,
+    from ``/proc``; the processes of other users may not be visible)."""
+    try:
+        target = os.stat(filename)
+    except FileNotFoundError:
+        return False
+    me = str(os.getpid())
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit() and name != me]
+    except OSError:
+        return False
+    for pid in pids:
         try:
-            fd = os.open(filename, os.O_RDONLY)
-        except FileNotFoundError:
-            return False
-        try:
-            answer = fcntl.fcntl(fd, _OFD_GETLK, _flock_struct(fcntl.F_WRLCK))
-        finally:
-            os.close(fd)
-        return struct.unpack("@h", answer[:2])[0] != fcntl.F_UNLCK
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if st.st_ino == target.st_ino and st.st_dev == target.st_dev and _writable(pid, fd):
+                return True
+    return False
 
 
-def in_use_by_writer(filename: str) -> bool:
-    """True when a live writer holds ``filename``: a bliss_lite writer, or an HDF5
-    writer outside SWMR mode."""
-    return WriterLock.is_held(filename) or held_exclusively(filename)
+def _writable(pid: str, fd: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}") as info:
+            for line in info:
+                if line.startswith("flags:"):
+                    return int(line.split()[1], 8) & os.O_ACCMODE != os.O_RDONLY
+    except (OSError, ValueError, IndexError):
+        pass
+    return True  # cannot tell: assume the worst
+
+
+def lock_for_writing(filename: str, marked_open: bool) -> WriterLock:
+    """Take the writer lock on the existing ``filename``, or refuse with
+    :class:`NexusWriterError` when another process writes it (``marked_open``: the
+    superblock says a writer has it open, live or killed)."""
+    lock = WriterLock(filename)
+    try:
+        acquired = lock.acquire()
+    except PermissionError:
+        raise NexusWriterError(f"The data file {filename} is not writable.") from None
+    if not acquired or held_exclusively(filename) or (marked_open and written_by_another_process(filename)):
+        lock.release()
+        raise NexusWriterError(f"The data file {filename} is held open for writing by another process.")
+    return lock

@@ -215,7 +215,7 @@ def _with_units(values: Mapping, units: Mapping) -> dict:
     for name, value in values.items():
         group[name] = value
         unit = units.get(name) if isinstance(units, Mapping) else None
-        if unit and value is not None:
+        if unit and isinstance(value, (int, float, numpy.number)):  # not on "ERR"
             group[f"{name}@units"] = unit
     return group
 

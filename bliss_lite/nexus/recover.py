@@ -14,7 +14,7 @@ import os
 import h5py
 
 from bliss_lite.nexus.errors import NexusWriterError
-from bliss_lite.nexus.filelock import WriterLock, held_exclusively
+from bliss_lite.nexus.filelock import lock_for_writing
 from bliss_lite.nexus.layout import channel_datasets, equalize, set_status
 from bliss_lite.nexus.superblock import NotHDF5Error, clear_open_marks, read_superblock
 
@@ -30,16 +30,10 @@ def recover_file(filename: str) -> list[str]:
         superblock = read_superblock(filename)
     except NotHDF5Error:
         raise NexusWriterError(f"The file {filename} is not an HDF5 file.") from None
-    held = NexusWriterError(f"The data file {filename} is held open for writing by another process.")
-    lock = WriterLock(filename)  # no scan starts writing it while it is repaired
-    try:
-        if not lock.acquire():
-            raise held
     except PermissionError:
-        raise NexusWriterError(f"The data file {filename} is not writable.") from None
+        raise NexusWriterError(f"The data file {filename} is not readable.") from None
+    lock = lock_for_writing(filename, superblock.marked_open)  # no scan writes it meanwhile
     try:
-        if held_exclusively(filename):
-            raise held
         try:
             needed = superblock.marked_open or bool(_interrupted_entries(filename))
         except OSError as exc:
@@ -74,7 +68,9 @@ def recover_unlocked(filename: str) -> list[str]:
 
 
 def _interrupted_entries(filename: str) -> list[str]:
-    """Entries without ``end_reason``."""
+    """Entries a bliss_lite writer started and never finished: no ``end_reason``,
+    ``writer/status`` still STARTING or RUNNING (other programs' entries are left
+    alone)."""
     try:
         f = h5py.File(filename, "r", locking=False)
     except OSError:
@@ -83,6 +79,7 @@ def _interrupted_entries(filename: str) -> list[str]:
         return [
             name for name, item in f.items()
             if isinstance(item, h5py.Group) and _is_entry(item) and "end_reason" not in item
+            and _status(item) in (b"STARTING", b"RUNNING")
         ]
 
 
@@ -91,6 +88,14 @@ def _is_entry(group: h5py.Group) -> bool:
     if isinstance(nx_class, bytes):
         nx_class = nx_class.decode()
     return nx_class == "NXentry"
+
+
+def _status(entry: h5py.Group) -> bytes | None:
+    status = entry.get("writer/status")
+    if not isinstance(status, h5py.Dataset) or status.shape != ():
+        return None
+    value = status[()]
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def finalize_interrupted(entry: h5py.Group) -> list[str]:
