@@ -206,3 +206,25 @@ def test_interpreter_exit_flushes(tmp_path: Path) -> None:
             "store.set('scan_counter', 99)\n")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=30)
     assert json.loads((tmp_path / "demo.json").read_text()) == {"scan_counter": 99}
+
+
+def test_set_later_computes_the_value_when_written(tmp_path: Path) -> None:
+    state = {"position": 0.0}
+    calls = []
+
+    def compute() -> dict:
+        calls.append(1)
+        return dict(state)
+
+    store = StateStore("demo", tmp_path)
+    for i in range(1000):
+        state["position"] = float(i)
+        store.set_later("axis.roby", compute)
+    assert calls == []                      # nothing encoded per change
+    assert store.get("axis.roby") == {"position": 999.0}
+    store.set_later("axis.roby", compute)
+    store.close()
+    assert len(calls) == 2
+    assert json.loads((tmp_path / "demo.json").read_text())["axis.roby"] == {"position": 999.0}
+    store.set("axis.roby", {"position": -1.0})   # a plain set() replaces a pending one
+    assert StateStore("demo", tmp_path).get("axis.roby") == {"position": -1.0}

@@ -489,13 +489,16 @@ class MockupAxis:
                 "velocity": encode_float(y.velocity),
                 "acceleration": encode_float(y.acceleration)}
 
-    def _save(self) -> None:
-        if self._store is None:
-            return
+    def _persisted(self) -> dict[str, Any]:
         data = self._settings()
         data["dial"] = encode_float(self._dial)
         data["config"] = self._yaml_settings()
-        self._store.set(self._store_key, data)
+        return data
+
+    def _save(self) -> None:
+        # Computed when the store writes: a fast scan moves the axis at every point.
+        if self._store is not None:
+            self._store.set_later(self._store_key, self._persisted)
 
     def _load(self) -> None:
         if self._store is None:

@@ -17,7 +17,7 @@ import os
 import threading
 import weakref
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from bliss_lite.settings.paths import state_dir
 
@@ -58,6 +58,7 @@ class StateStore:
         self.is_new = False
         self._data: dict[str, Any] = {}
         self._encoded: dict[str, str] = {}
+        self._later: dict[str, Callable[[], Any]] = {}
         self._lock = threading.Lock()          # guards the data and the timer
         self._write_lock = threading.Lock()    # one file write at a time
         self._dirty = False
@@ -131,6 +132,7 @@ class StateStore:
     def get(self, key: str, default: Any = None) -> Any:
         """The saved value of ``key`` (a fresh copy for lists and mappings)."""
         with self._lock:
+            self._compute_later()
             if key not in self._data:
                 return default
             value = self._data[key]
@@ -153,6 +155,7 @@ class StateStore:
         ``key``; written to disk within :data:`FLUSH_DELAY` seconds."""
         encoded = _encode(value, key)
         with self._lock:
+            self._later.pop(key, None)
             if self._encoded.get(key) == encoded:
                 return
             self._encoded[key] = encoded
@@ -160,6 +163,24 @@ class StateStore:
             now = self._changed()
         if now:
             self.flush()
+
+    def set_later(self, key: str, compute: Callable[[], Any]) -> None:
+        """Like :meth:`set`, but ``compute()`` gives the value only when the state is
+        next read or written: for state that changes at every point of a fast scan
+        (an axis position), so that a change costs no encoding."""
+        with self._lock:
+            self._later[key] = compute
+            now = self._changed()
+        if now:
+            self.flush()
+
+    def _compute_later(self) -> None:
+        """Turn the pending ``set_later`` values into saved ones (lock held)."""
+        while self._later:
+            key, compute = self._later.popitem()
+            value = compute()
+            self._encoded[key] = _encode(value, key)
+            self._data[key] = json.loads(self._encoded[key]) if isinstance(value, (dict, list)) else value
 
     def update(self, mapping: Mapping[str, Any]) -> None:
         """``set()`` every item of ``mapping``."""
@@ -169,6 +190,7 @@ class StateStore:
     def delete(self, key: str) -> None:
         """Forget ``key`` (nothing happens if it is not saved)."""
         with self._lock:
+            self._compute_later()
             if key not in self._data:
                 return
             del self._data[key]
@@ -201,6 +223,7 @@ class StateStore:
             with self._lock:
                 if not self._dirty:
                     return
+                self._compute_later()
                 text = "{" + ",".join(f"{json.dumps(k)}: {v}"
                                       for k, v in sorted(self._encoded.items())) + "}\n"
                 version = self._version
