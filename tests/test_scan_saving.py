@@ -165,7 +165,8 @@ def test_configured_values_are_checked_with_file_and_line(tmp_path, capsys):
         "scan_saving:\n  base_path: /data/root\n  data_filename: rootdata\n")
     (tmp_path / "sessions" / "x.yml").write_text(
         "- class: Session\n  name: x\n  scan_saving:\n    base_path: /data/x\n"
-        "    writer: nexus\n    base_pth: /oops\n    sample: lyso\n")
+        "    writer: nexus\n    base_pth: /oops\n    sample: lyso\n"
+        "    class: ESRFScanSaving\n    tmp_data_root: {fs1: /tmp/scans/fs1}\n")
     config = Config(tmp_path, classes={})
     sections = [config.root_settings["scan_saving"], config.sessions["x"]["scan_saving"]]
     saving = ScanSaving("x", None, sections)

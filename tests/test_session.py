@@ -417,3 +417,24 @@ def test_configuration_mistakes_of_real_devices(opened, capsys):
     assert lines[typo + 4] == "OK: 2/5 objects successfully initialized."
     assert "ERROR: 3 objects failed to initialize: twin, fast_axis, typo_axis" in lines
     assert session.env["good1"].name == "good1"
+
+
+def test_bliss_lite_warnings_print_as_one_line(tmp_path, capfd):
+    """A warning of the writer (a metadata value that cannot be stored, skipped at
+    write time) prints as one WARNING line while a session is open."""
+    import warnings
+
+    from bliss_lite import open_session
+
+    with open_session("demo", verbose=False) as session:
+        env = session.env
+        env["SCAN_SAVING"].base_path = str(tmp_path)
+        env["SCAN_DISPLAY"].mode = "off"
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            from bliss_lite.nexus import NexusWarning
+
+            warnings.warn("something was skipped", NexusWarning)
+    err = capfd.readouterr().err
+    assert "WARNING: something was skipped\n" in err
+    assert not isinstance(getattr(warnings.showwarning, "__self__", None), type(session._warnings))

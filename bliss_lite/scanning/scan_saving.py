@@ -35,6 +35,12 @@ DEFAULTS: dict[str, Any] = {
     "date_format": "%Y%m%d",
 }
 READ_ONLY = ("session", "user_name", "date", "filename", "root_path", "data_path")
+# Keys of BLISS's ESRF data policy (``ESRFScanSaving``): accepted in a configuration's
+# ``scan_saving:`` section and not used.
+DATA_POLICY_KEYS = frozenset({
+    "class", "tmp_data_root", "icat_tmp_data_root", "visitor_data_root",
+    "icat_visitor_data_root", "inhouse_data_root", "icat_inhouse_data_root",
+})
 _FORMATTER = string.Formatter()
 
 
@@ -92,6 +98,8 @@ class ScanSaving:
             try:
                 if not isinstance(key, str) or not key.isidentifier():
                     problem = f"{key!r} is not a valid field name"
+                elif key in DATA_POLICY_KEYS:
+                    continue
                 elif key in DEFAULTS:
                     self._set_field(key, value, persist=False)
                 elif key in READ_ONLY or key in ("scan_name", "scan_number"):

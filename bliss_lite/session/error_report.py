@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import sys
 import traceback
+import warnings
 from types import TracebackType
 from typing import TextIO
 
@@ -60,3 +61,29 @@ class ErrorReport:
 
     def __repr__(self) -> str:
         return f"<last_error: {len(self.history)} error(s) remembered; call last_error() to see the last one>"
+
+
+class OneLineWarnings:
+    """While installed, warnings raised by bliss_lite itself (the writer's skipped
+    metadata, say) print as one ``WARNING: ...`` line, like every other warning of the
+    session, instead of Python's ``file:line: Category: message`` + source line.
+    Other warnings keep Python's format."""
+
+    def __init__(self) -> None:
+        self._previous = None
+
+    def install(self) -> None:
+        if self._previous is None:
+            self._previous = warnings.showwarning
+            warnings.showwarning = self._show
+
+    def uninstall(self) -> None:
+        if self._previous is not None and warnings.showwarning == self._show:
+            warnings.showwarning = self._previous
+        self._previous = None
+
+    def _show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if category.__module__.startswith("bliss_lite."):
+            print(f"WARNING: {message}", file=file or sys.stderr, flush=True)
+        elif self._previous is not None:
+            self._previous(message, category, filename, lineno, file, line)

@@ -17,7 +17,7 @@ import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
-from bliss_lite.session.error_report import ErrorReport
+from bliss_lite.session.error_report import ErrorReport, OneLineWarnings
 from bliss_lite.session.namespace import ProtectedNamespace
 from bliss_lite.session.report import (StartupReport, banner, failed_line, reason_line,
                                        summary_lines)
@@ -73,6 +73,7 @@ class Session:
         self.root = Path(root)
         self.report = StartupReport(verbose, out)
         self.errors = ErrorReport()
+        self._warnings = OneLineWarnings()
         self.env = ProtectedNamespace()
         self.failed_objects: list[str] = []
         self.setup_ok = True
@@ -178,6 +179,11 @@ class Session:
             compat.set_session(None)
         if getattr(scan_context, "_current", None) is self.context and self.context is not None:
             scan_context.set_current(None)
+        from bliss_lite.scanning import scan_meta
+
+        if scan_meta.get_user_scan_meta() is self.scan_meta:
+            scan_meta.set_user_scan_meta(None)
+        self._warnings.uninstall()
         self._uninstall_hooks()
         self.store.close()
 
@@ -368,16 +374,14 @@ class Session:
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
 
-    def _scan_saving_defaults(self) -> dict:
-        defaults: dict[str, Any] = {}
-        root_section = self.config.root_settings.get("scan_saving")
-        if isinstance(root_section, dict):
-            defaults.update(root_section)
+    def _scan_saving_defaults(self) -> list:
+        """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
+        ``config/__init__.yml`` first, then the session's (kept as ConfigNodes so that
+        a wrong value is reported with its file and line)."""
+        sections = [self.config.root_settings.get("scan_saving")]
         if not self.is_default:
-            section = self.config.sessions[self.name].get("scan_saving")
-            if isinstance(section, dict):
-                defaults.update(section)
-        return defaults
+            sections.append(self.config.sessions[self.name].get("scan_saving"))
+        return [section for section in sections if isinstance(section, dict)]
 
     def _activate(self) -> None:
         from bliss_lite import commands, compat
@@ -386,6 +390,7 @@ class Session:
 
         scan_context.set_current(self.context)
         scan_meta.set_user_scan_meta(self.scan_meta)
+        self._warnings.install()
         compat.install()
         compat.set_session(self)
         commands.bind(self.env, self.config)
