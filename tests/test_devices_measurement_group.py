@@ -136,3 +136,14 @@ def test_active_mg_in_a_session(tmp_path):
         env = session.env
         assert env["ACTIVE_MG"] is env["MG2"]
         assert env["MG2"].enabled == [D + "diode"]
+
+
+def test_missing_counters_are_reported_at_start_up(tmp_path, capsys):
+    root = beamline(tmp_path / "bl")
+    with open_session("lab", root=root):
+        pass
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert ("config/counters.yml, line 10, object 'MG2': counter 'machinfo' is left out "
+            "(no object named 'machinfo' in the configuration)") in text
+    assert "object 'MG2': counter 'broken' is left out" in text

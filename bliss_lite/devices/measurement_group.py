@@ -194,4 +194,10 @@ def measurement_group(name: str | None, node: ConfigNode, config: Any) -> Measur
         if not isinstance(item, str):
             raise node.error(f"'counters' must be a list of counter names, got {item!r}",
                              "counters")
-    return MeasurementGroup(name, names, config.get, store_of(config))
+    group = MeasurementGroup(name, names, config.get, store_of(config))
+    group.all_counters  # resolve now, so that a missing counter is reported at start-up
+    warnings = getattr(config, "warnings", None)
+    if warnings is not None:
+        for missing, why in group.missing.items():
+            warnings.append(str(node.error(f"counter '{missing}' is left out ({why})", "counters")))
+    return group
