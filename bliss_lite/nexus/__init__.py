@@ -7,11 +7,13 @@ process openable again.  ``check_metadata(d)`` lists the keys of a metadata dict
 that could not be written.
 
 The names are imported on first use, so that ``import bliss_lite`` never pays for
-h5py.
+h5py; ``scan_writer`` and ``last_entry_number`` are the two a session wires into its
+scan context, and they import h5py only when a file is really involved.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "check_metadata",
     "last_entry_number",
     "recover_file",
+    "scan_writer",
 ]
 
 _WHERE = {
@@ -28,16 +31,30 @@ _WHERE = {
     "NexusWriterError": "bliss_lite.nexus.errors",
     "NexusWarning": "bliss_lite.nexus.errors",
     "check_metadata": "bliss_lite.nexus.mapping",
-    "last_entry_number": "bliss_lite.nexus.datafile",
     "recover_file": "bliss_lite.nexus.recover",
 }
 
 if TYPE_CHECKING:
-    from bliss_lite.nexus.datafile import last_entry_number
     from bliss_lite.nexus.errors import NexusWarning, NexusWriterError
     from bliss_lite.nexus.mapping import check_metadata
     from bliss_lite.nexus.recover import recover_file
     from bliss_lite.nexus.writer import NexusWriter
+
+
+def scan_writer(scan: Any) -> "NexusWriter | None":
+    """The scan subscriber writing ``scan`` to its file (None when it is not saved)."""
+    from bliss_lite.nexus.writer import NexusWriter
+
+    return NexusWriter.for_scan(scan)
+
+
+def last_entry_number(filename: str) -> int:
+    """The highest ``N`` of the ``N.1`` entries of ``filename`` (0 when no file)."""
+    if not filename or not os.path.exists(filename):
+        return 0
+    from bliss_lite.nexus.datafile import last_entry_number as read_last_entry_number
+
+    return read_last_entry_number(filename)
 
 
 def __getattr__(name: str) -> Any:

@@ -5,9 +5,6 @@ the default metadata registry, no session motors, no default counters."""
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 from bliss_lite.scanning.context import ScanContext
 
 SESSION_NAME = "default"
@@ -17,22 +14,9 @@ def _no_default_counters() -> list:
     raise ValueError("No counters for scan. Hint: are all counters disabled ?")
 
 
-def _nexus_writer(scan: Any) -> Any:
-    from bliss_lite.nexus import NexusWriter
-
-    return NexusWriter.for_scan(scan)
-
-
-def _last_entry_number(filename: str) -> int:
-    if not filename or not os.path.exists(filename):
-        return 0
-    from bliss_lite.nexus import last_entry_number
-
-    return last_entry_number(filename)
-
-
 def default_context() -> ScanContext:
     """A fresh session-less context."""
+    from bliss_lite import nexus
     from bliss_lite.scanning import scan_meta
     from bliss_lite.scanning.display import ScanDisplay
     from bliss_lite.scanning.scan_saving import ScanSaving
@@ -48,7 +32,7 @@ def default_context() -> ScanContext:
         scan_meta=scan_meta.get_user_scan_meta(),
         display=display,
         default_counters=_no_default_counters,
-        subscriber_factories=[_nexus_writer, display.subscriber],
-        last_entry_number=_last_entry_number,
+        subscriber_factories=[nexus.scan_writer, display.subscriber],
+        last_entry_number=nexus.last_entry_number,
         user_name=scan_saving.user_name,
     )

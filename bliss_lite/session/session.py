@@ -329,6 +329,7 @@ class Session:
 
     # -- scanning ---------------------------------------------------------------------------
     def _build_scan_context(self) -> None:
+        from bliss_lite import nexus
         from bliss_lite.scanning import scan_meta
         from bliss_lite.scanning.context import ScanContext
         from bliss_lite.scanning.display import ScanDisplay
@@ -365,8 +366,8 @@ class Session:
             motors=motors,
             metadata_devices=metadata_devices,
             default_counters=default_counters,
-            subscriber_factories=[_nexus_writer, display.subscriber],
-            last_entry_number=_last_entry_number,
+            subscriber_factories=[nexus.scan_writer, display.subscriber],
+            last_entry_number=nexus.last_entry_number,
             scans=collections.deque(maxlen=20),
             user_name=getattr(scan_saving, "user_name", ""),
         )
@@ -443,20 +444,6 @@ def _device_values(env: dict) -> list:
              type, str, bytes, int, float, complex, bool, list, tuple, dict, set, type(None))
     return [value for key, value in list(env.items())
             if not key.startswith("_") and not isinstance(value, plain)]
-
-
-def _nexus_writer(scan: Any) -> Any:
-    from bliss_lite.nexus import NexusWriter
-
-    return NexusWriter.for_scan(scan)
-
-
-def _last_entry_number(filename: str) -> int:
-    if not filename or not os.path.exists(filename):
-        return 0
-    from bliss_lite.nexus import last_entry_number
-
-    return last_entry_number(filename)
 
 
 def open_session(name: str | None, root: str | os.PathLike | None = None,
