@@ -260,6 +260,12 @@ def test_every_package_and_the_demo_beamline_are_shipped():
     for package, folder in setuptools["package-dir"].items():
         if package:
             assert package in listed and (repo / folder).is_dir(), package
+    for top in ("config", "sessions"):   # the demo beamline's sub-folders ship too
+        for folder in [repo / top, *(p for p in (repo / top).rglob("*") if p.is_dir())]:
+            if folder.name == "__pycache__":
+                continue
+            package = ".".join(("bliss_lite", "demo_beamline") + folder.relative_to(repo).parts)
+            assert package in listed, f"demo beamline folder not shipped: {folder.relative_to(repo)}"
 
 
 def test_piped_blocks_errors_inside_them_and_exit_code(tmp_path):
