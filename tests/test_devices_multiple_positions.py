@@ -250,6 +250,11 @@ def test_configuration_errors(tmp_path):
           positions:
             - label: A
               target: [{axis: $a_diode, destination: 1}]
+        - name: target_as_text
+          class: MultiplePositions
+          positions:
+            - label: A
+              target: [m1]
         """)
     with pytest.raises(ConfigError, match=r"^config/mp.yml, line 6, object 'missing_ref': "
                                           r"reference '\$m3' names no object"):
@@ -260,3 +265,7 @@ def test_configuration_errors(tmp_path):
     with pytest.raises(ConfigError, match=r"line 16, object 'not_a_motor': position 'A': "
                                           r"'axis' '\$a_diode' is not a motor"):
         cfg.get("not_a_motor")
+    with pytest.raises(ConfigError, match=r"line 21, object 'target_as_text': position 'A': "
+                                          r"each target must be a mapping with 'axis' and "
+                                          r"'destination'$"):
+        cfg.get("target_as_text")

@@ -2,12 +2,13 @@
 
 The session calls ``bind(namespace, config)`` once; the functions then work on the
 session's objects (motors are the namespace values that are ``Movable``, in
-namespace order).
+namespace order).  ``devices_in(namespace)`` and ``motors(namespace)`` tell the
+session which of its values are devices and axes, by the same rule.
 """
 
-from bliss_lite.commands._session import bind
+from bliss_lite.commands._session import bind, devices_in, motors
 from bliss_lite.commands.listing import lscnt, lsconfig, lsmg, lsmot, lsobj, sta, wa, wm, wu
 from bliss_lite.commands.motion import mv, mvr, umv, umvr
 
-__all__ = ["bind", "lscnt", "lsconfig", "lsmg", "lsmot", "lsobj", "mv", "mvr", "sta", "umv",
+__all__ = ["bind", "devices_in", "lscnt", "lsconfig", "lsmg", "lsmot", "lsobj", "motors", "mv", "mvr", "sta", "umv",
            "umvr", "wa", "wm", "wu"]

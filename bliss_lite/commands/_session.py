@@ -35,9 +35,11 @@ def config() -> Any:
     return _config
 
 
-def _device_items() -> Iterator[tuple[str, Any]]:
+def _device_items(namespace: Mapping[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
+    """``(name, value)`` for the values of ``namespace`` (default: the bound one) that
+    may be devices, each object once, in namespace order."""
     seen: set[int] = set()
-    for key, value in list(_namespace.items()):
+    for key, value in list((_namespace if namespace is None else namespace).items()):
         if key.startswith("_") or isinstance(value, _NOT_DEVICES) or id(value) in seen:
             continue
         seen.add(id(value))
@@ -68,9 +70,15 @@ def is_multiple_positions(obj: Any) -> bool:
     return callable(getattr(obj, "check_label", None)) and hasattr(obj, "positions_list")
 
 
-def motors() -> list[Any]:
-    """Every axis of the session, in namespace order."""
-    return [value for _, value in _device_items() if is_movable(value)]
+def devices_in(namespace: Mapping[str, Any]) -> list[Any]:
+    """The values of ``namespace`` that may be devices (not functions, classes,
+    modules or plain data), each once, in namespace order."""
+    return [value for _, value in _device_items(namespace)]
+
+
+def motors(namespace: Mapping[str, Any] | None = None) -> list[Any]:
+    """Every axis of the session (or of ``namespace``), in namespace order."""
+    return [value for _, value in _device_items(namespace) if is_movable(value)]
 
 
 def counters() -> list[Any]:

@@ -17,7 +17,8 @@ import time
 from typing import Any, Sequence
 
 from bliss_lite.commands import _session
-from bliss_lite.commands._format import digits_of, label
+from bliss_lite.commands._format import label
+from bliss_lite.devices._text import digits_of
 
 #: Seconds between two updates of the ``umv`` display.
 REFRESH_PERIOD = 0.1
@@ -117,7 +118,7 @@ def _wait(requests: list[_Request]) -> None:
             axis.wait_move()
 
 
-def _move(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
+def _move(fname: str, args: Sequence[Any], relative: bool) -> None:
     requests = _parse(fname, args, relative)
     _start(requests)
     try:
@@ -125,7 +126,6 @@ def _move(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
     except BaseException:
         _stop(requests)
         raise
-    return requests
 
 
 def mv(*args: Any) -> None:
@@ -230,6 +230,6 @@ def _umove(fname: str, args: Sequence[Any], relative: bool) -> None:
         _wait(requests)
     except BaseException:
         _stop(requests)
-        display.finish()
         raise
-    display.finish()
+    finally:
+        display.finish()

@@ -94,14 +94,18 @@ class Config:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"no object named '{name}' in the configuration{hint}"
 
+    def warn(self, text: str) -> None:
+        """Add ``text`` to :attr:`warnings` (once; safe from any thread)."""
+        with self._lock:
+            if text not in self.warnings:
+                self.warnings.append(text)
+
     def check_keys(self, node: ConfigNode, known: Iterable[str],
                    accepted: Iterable[str] = ()) -> list[str]:
         """:meth:`ConfigNode.check_keys`, adding new warnings to :attr:`warnings`."""
         found = node.check_keys(known, accepted)
-        with self._lock:
-            for text in found:
-                if text not in self.warnings:
-                    self.warnings.append(text)
+        for text in found:
+            self.warn(text)
         return found
 
     # -- objects --------------------------------------------------------------------------
@@ -139,27 +143,24 @@ class Config:
         if target not in self._nodes and target not in self._duplicates:
             close = difflib.get_close_matches(target, self._nodes, n=1, cutoff=0.75)
             hint = f" (did you mean '${close[0]}'?)" if close else ""
-            message = f"reference '{value}' names no object of the configuration{hint}"
-            raise node.error(message, key) if node is not None else ConfigError(message)
+            raise _error(f"reference '{value}' names no object of the configuration{hint}",
+                         node, key)
         obj = self.get(target)
         for attribute in attributes:
             try:
                 obj = getattr(obj, attribute)
             except AttributeError:
-                message = f"reference '{value}': '{target}' has no attribute '{attribute}'"
-                raise (node.error(message, key) if node is not None
-                       else ConfigError(message)) from None
+                raise _error(f"reference '{value}': '{target}' has no attribute '{attribute}'",
+                             node, key) from None
         return obj
 
     def _create(self, name: str, node: ConfigNode) -> Any:
-        if "module" in node:
-            return self._build(name, node)
         cls = node.get("class")
         entry = self.classes.get(cls) if isinstance(cls, str) else None
-        if entry is not None and entry.controller:
-            return self._controller(node, name)
+        if "module" in node or (entry is not None and not entry.controller):
+            return self._build(name, node)
         if entry is not None:
-            return self._call(entry.factory, name, node)
+            return self._controller(node, name)
         holder = holder_of(node)
         if holder is None:
             if cls is None:
@@ -260,3 +261,7 @@ class Config:
             raise node.error(f"cannot be created by its {where} "
                              f"({type(exc).__name__}: {exc})", "name") from exc
 
+
+def _error(message: str, node: ConfigNode | None, key: str | None) -> ConfigError:
+    """A ConfigError at the line of ``key`` in ``node`` (without a place when no node)."""
+    return node.error(message, key) if node is not None else ConfigError(message)

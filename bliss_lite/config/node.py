@@ -20,8 +20,7 @@ class ConfigError(Exception):
             where.append(f"{filename}, line {line}" if line else filename)
         if name:
             where.append(f"object '{name}'")
-        prefix = ": ".join([", ".join(where)]) if where else ""
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
 _MISSING = object()

@@ -11,21 +11,24 @@ from bliss_lite.config.node import ConfigNode
 COMMON_KEYS = ("name", "class", "plugin", "module", "package", "user_tag", "description")
 
 
+def warn(config: Any, text: str) -> None:
+    """Report ``text`` as a configuration warning: ``config.warn`` (the real Config
+    collects them once, thread-safely), else into a ``config.warnings`` list."""
+    add = getattr(config, "warn", None)
+    if callable(add):
+        add(text)
+        return
+    sink = getattr(config, "warnings", None)
+    if isinstance(sink, list) and text not in sink:
+        sink.append(text)
+
+
 def check_keys(node: ConfigNode, config: Any, known: Iterable[str],
                accepted: Iterable[str] = ()) -> None:
-    """Warn (through ``config.warnings``) about keys that look like a misspelt
-    known key; other unknown keys are accepted silently, as BLISS does."""
-    accepted = list(accepted) + list(COMMON_KEYS)
-    checker = getattr(config, "check_keys", None)
-    if callable(checker):  # the real Config collects them (thread-safely)
-        checker(node, known, accepted)
-        return
-    warnings = node.check_keys(known, accepted)
-    sink = getattr(config, "warnings", None)
-    if warnings and isinstance(sink, list):
-        for warning in warnings:
-            if warning not in sink:
-                sink.append(warning)
+    """Warn about keys that look like a misspelt known key; other unknown keys are
+    accepted silently, as BLISS does."""
+    for text in node.check_keys(known, list(accepted) + list(COMMON_KEYS)):
+        warn(config, text)
 
 
 def store_of(config: Any) -> Any:
@@ -34,10 +37,6 @@ def store_of(config: Any) -> Any:
 
 
 def encode_float(value: float) -> float | str:
-    """A float as JSON can hold it: infinities and NaN as strings."""
+    """A float as JSON can hold it: infinities and NaN as strings (``float()`` reads
+    them back)."""
     return value if math.isfinite(value) else str(value)
-
-
-def decode_float(value: Any) -> float:
-    """The inverse of :func:`encode_float` (``"-inf"`` → ``-inf``)."""
-    return float(value)

@@ -15,7 +15,7 @@ import itertools
 from typing import Any, Callable, Iterable, Sequence
 
 from bliss_lite.config.node import ConfigNode
-from bliss_lite.devices._config import check_keys, store_of
+from bliss_lite.devices._config import check_keys, store_of, warn
 from bliss_lite.devices.protocols import Counter, CounterContainer
 
 #: Called with the group by :meth:`MeasurementGroup.set_active`; set by the session.
@@ -63,7 +63,7 @@ class MeasurementGroup:
         missing: dict[str, str] = {}
         for name in self._names:
             try:
-                obj = self._resolve(name.rpartition(":")[2] if ":" in name else name)
+                obj = self._resolve(name.rpartition(":")[2])
             except Exception as err:  # a failing counter must not break the group
                 missing[name] = str(err) or type(err).__name__
                 continue
@@ -196,8 +196,6 @@ def measurement_group(name: str | None, node: ConfigNode, config: Any) -> Measur
                              "counters")
     group = MeasurementGroup(name, names, config.get, store_of(config))
     group.all_counters  # resolve now, so that a missing counter is reported at start-up
-    warnings = getattr(config, "warnings", None)
-    if warnings is not None:
-        for missing, why in group.missing.items():
-            warnings.append(str(node.error(f"counter '{missing}' is left out ({why})", "counters")))
+    for missing, why in group.missing.items():
+        warn(config, str(node.error(f"counter '{missing}' is left out ({why})", "counters")))
     return group

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bliss_lite.config.node import ConfigNode
-from bliss_lite.devices._config import check_keys, decode_float, encode_float, store_of
+from bliss_lite.devices._config import check_keys, encode_float, store_of
+from bliss_lite.devices._text import table, with_digits
 from bliss_lite.devices.axis_state import MOVING, READY, AxisState
 from bliss_lite.devices.trajectory import TrapezoidMove
 
@@ -183,11 +184,7 @@ class MockupAxis:
 
     def axis_rounder(self, value: float) -> str:
         """``value`` as text with the axis display digits (``"nan"`` for NaN)."""
-        if not isinstance(value, numbers.Real):
-            return str(value)
-        if math.isnan(value):
-            return "nan"
-        return f"{value:.{self.display_digits}f}"
+        return with_digits(value, self.display_digits)
 
     # -- conversions --------------------------------------------------------
     def dial2user(self, dial: float) -> float:
@@ -476,21 +473,13 @@ class MockupAxis:
     def _store_key(self) -> str:
         return f"axis.{self.name}"
 
-    def _settings(self) -> dict[str, Any]:
-        return {"sign": self._sign, "offset": encode_float(self._offset),
-                "low_limit": encode_float(self._low), "high_limit": encode_float(self._high),
-                "velocity": encode_float(self._velocity),
-                "acceleration": encode_float(self._acceleration)}
-
     def _yaml_settings(self) -> dict[str, Any]:
         y = self._yaml
-        return {"sign": y.sign, "offset": encode_float(y.offset),
-                "low_limit": encode_float(y.low_limit), "high_limit": encode_float(y.high_limit),
-                "velocity": encode_float(y.velocity),
-                "acceleration": encode_float(y.acceleration)}
+        return _settings(y.sign, y.offset, y.low_limit, y.high_limit, y.velocity, y.acceleration)
 
     def _persisted(self) -> dict[str, Any]:
-        data = self._settings()
+        data = _settings(self._sign, self._offset, self._low, self._high, self._velocity,
+                         self._acceleration)
         data["dial"] = encode_float(self._dial)
         data["config"] = self._yaml_settings()
         return data
@@ -508,12 +497,12 @@ class MockupAxis:
             return
         try:
             if "dial" in data:
-                self._dial = self._round_to_steps(decode_float(data["dial"]))
+                self._dial = self._round_to_steps(float(data["dial"]))
             then = data.get("config", {})
             now = self._yaml_settings()
             for key in _SETTINGS:
                 if key in data and then.get(key) == now[key]:
-                    value = decode_float(data[key])
+                    value = float(data[key])
                     setattr(self, "_" + {"low_limit": "low", "high_limit": "high"}.get(key, key),
                             int(value) if key == "sign" else value)
         except (TypeError, ValueError):
@@ -522,8 +511,6 @@ class MockupAxis:
 
     # -- display ------------------------------------------------------------
     def __info__(self) -> str:
-        from bliss_lite.devices._text import table
-
         unit = f"({self.unit})" if self.unit else ""
         r = self.axis_rounder
         lines = [f"AXIS {self.name}", ""]
@@ -568,6 +555,11 @@ class MockupAxis:
 
     def __repr__(self) -> str:
         return f"<MockupAxis {self.name} position={self.axis_rounder(self.position)}>"
+
+
+def _settings(sign: int, *values: float) -> dict[str, Any]:
+    """The persisted form of the :data:`_SETTINGS` values, in that order."""
+    return {"sign": sign, **{key: encode_float(value) for key, value in zip(_SETTINGS[1:], values)}}
 
 
 class MockupController:

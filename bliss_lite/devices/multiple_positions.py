@@ -32,6 +32,10 @@ class Target:
     destination: float
     tolerance: float = DEFAULT_TOLERANCE
 
+    def as_dict(self) -> dict[str, Any]:
+        """``{"axis", "destination", "tolerance"}``, as BLISS lists a target."""
+        return {"axis": self.axis, "destination": self.destination, "tolerance": self.tolerance}
+
     def reached(self) -> bool:
         """True when the axis is within ``tolerance`` of ``destination`` (edges
         included, with a little slack for floating-point rounding)."""
@@ -84,8 +88,7 @@ class MultiplePositions:
         out = []
         for p in self._positions:
             entry = {"label": p.label, "description": p.description,
-                     "target": [{"axis": t.axis, "destination": t.destination,
-                                 "tolerance": t.tolerance} for t in p.targets]}
+                     "target": [t.as_dict() for t in p.targets]}
             if p.scan_metadata is not None:
                 entry["scan_metadata"] = copy.deepcopy(p.scan_metadata)
             out.append(entry)
@@ -94,7 +97,7 @@ class MultiplePositions:
     @property
     def targets_dict(self) -> dict[str, list[dict]]:
         """``{label: [{"axis", "destination", "tolerance"}, ...]}``."""
-        return {p["label"]: p["target"] for p in self.positions_list}
+        return {p.label: [t.as_dict() for t in p.targets] for p in self._positions}
 
     @property
     def motors(self) -> dict[str, Movable]:
@@ -260,11 +263,11 @@ def _read_position(item: ConfigNode, owner: ConfigNode, config: Any) -> Position
     targets = []
     raw_targets = node.require("target", list)
     for raw in raw_targets:
-        tnode = raw if isinstance(raw, ConfigNode) else ConfigNode(raw or {}, filename=node.filename,
-                                                                   line=node.line, parent=node)
         if not isinstance(raw, dict):
             raise node.error(f"position {label!r}: each target must be a mapping with "
                              f"'axis' and 'destination'", "target")
+        tnode = raw if isinstance(raw, ConfigNode) else ConfigNode(raw, filename=node.filename,
+                                                                   line=node.line, parent=node)
         check_keys(tnode, config, known=("axis", "destination", "tolerance"))
         ref = tnode.require("axis")
         axis = config.resolve(ref, tnode, "axis") if isinstance(ref, str) else ref

@@ -23,6 +23,11 @@ DISTRIBUTIONS = ("FLAT", "LINEAR", "GAUSSIAN", "SIGMOID")
 _random = random.random
 
 
+def _unknown(distribution: str) -> str:
+    """The reason given for a distribution that is not one of :data:`DISTRIBUTIONS`."""
+    return f"unknown distribution {distribution!r}, expected one of {', '.join(DISTRIBUTIONS)}"
+
+
 def distribution_values(distribution: str, x: Sequence[float], mu_offset: float = 0.0,
                         sigma_factor: float = 1.0, height_factor: float = 1.0) -> list[float]:
     """The noiseless values of ``distribution`` at the abscissae ``x``.
@@ -51,7 +56,7 @@ def distribution_values(distribution: str, x: Sequence[float], mu_offset: float 
             z = (v - mu) / sigma
             out.append(height_factor / (1.0 + math.exp(-z)) if z > -700 else 0.0)
         return out
-    raise ValueError(f"unknown distribution {distribution!r}, expected one of {', '.join(DISTRIBUTIONS)}")
+    raise ValueError(_unknown(distribution))
 
 
 class SimulationCounter:
@@ -63,8 +68,7 @@ class SimulationCounter:
                  noise_factor: float = 0.0, unit: str | None = None) -> None:
         distribution = distribution.upper()
         if distribution not in DISTRIBUTIONS:
-            raise ValueError(f"{name}: unknown distribution {distribution!r}, "
-                             f"expected one of {', '.join(DISTRIBUTIONS)}")
+            raise ValueError(f"{name}: {_unknown(distribution)}")
         self.name = name
         self.fullname = f"{CONTROLLER_NAME}:{name}"
         self.unit = unit
@@ -149,8 +153,7 @@ def simulation_counter(name: str | None, node: ConfigNode, config: Any) -> Simul
         raise node.error("a SimulationCounter needs a 'name'")
     distribution = node.get_typed("distribution", str, "FLAT").upper()
     if distribution not in DISTRIBUTIONS:
-        raise node.error(f"unknown distribution {distribution!r}, expected one of "
-                         f"{', '.join(DISTRIBUTIONS)}", "distribution")
+        raise node.error(_unknown(distribution), "distribution")
     noise = node.get_typed("noise_factor", float, 0.0)
     if noise < 0:
         raise node.error("'noise_factor' must be >= 0", "noise_factor")

@@ -18,7 +18,7 @@ import h5py
 from bliss_lite.nexus.errors import NexusWriterError, warn
 from bliss_lite.nexus.filelock import WriterLock, lock_for_writing
 from bliss_lite.nexus.layout import init_root
-from bliss_lite.nexus.recover import recover_file, recover_unlocked
+from bliss_lite.nexus.recover import open_for_reading, recover_file, recover_unlocked
 from bliss_lite.nexus.superblock import NotHDF5Error, read_superblock
 
 #: Objects in the HDF5 1.10 format (readable by HDF5 >= 1.10), which SWMR needs.
@@ -140,12 +140,11 @@ def last_entry_number(filename: str) -> int:
 def _entry_names(filename: str) -> list[str]:
     if not os.path.isfile(filename) or os.path.getsize(filename) == 0:
         return []
-    for swmr in (False, True):
-        try:
-            with h5py.File(filename, "r", swmr=swmr, locking=False) as f:
-                return list(f)
-        except OSError:
-            continue
+    try:
+        with open_for_reading(filename) as f:
+            return list(f)
+    except OSError:
+        pass
     try:  # marked "open" by a killed writer (not in SWMR mode): recover it first
         if not read_superblock(filename).marked_open:
             return []

@@ -9,7 +9,6 @@ end-of-scan items.
 
 from __future__ import annotations
 
-import datetime
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -17,6 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import h5py
 import numpy
 
+from bliss_lite._common import now_iso
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
 
@@ -69,10 +69,6 @@ def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
         taken.add(name)
         nodes.append(ChannelNode(spec, name))
     return nodes
-
-
-def now_iso() -> str:
-    return datetime.datetime.now().astimezone().isoformat()
 
 
 # ---------------------------------------------------------------------------------

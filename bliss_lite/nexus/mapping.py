@@ -26,6 +26,8 @@ from typing import Any, Callable, Collection, Iterator, Mapping
 
 import numpy
 
+from bliss_lite._common import hdf5_name_problem
+
 Warn = Callable[[str, str], None]  # (key path, reason)
 
 
@@ -37,16 +39,15 @@ SKIP = _Skip()
 
 
 def name_problem(name: object) -> str | None:
-    """Why ``name`` cannot name an HDF5/NeXus item, or None when it can."""
+    """Why ``name`` cannot name an HDF5/NeXus item (``"a name cannot contain '/'"``),
+    or None when it can."""
     if not isinstance(name, str):
         return f"a name must be a string, not {type(name).__name__}"
-    if name == "":
-        return "a name cannot be empty"
-    if name in (".", ".."):
-        return f"{name!r} is not a valid name"
-    if "/" in name:
-        return "a name cannot contain '/'"
-    return None
+    problem = hdf5_name_problem(name)
+    if problem is None:
+        return None
+    return {"empty": "a name cannot be empty", "dot": f"{name!r} is not a valid name",
+            "slash": "a name cannot contain '/'"}[problem]
 
 
 def _is_number(x: object) -> bool:

@@ -67,15 +67,20 @@ def recover_unlocked(filename: str) -> list[str]:
     return done or [f"{filename}: nothing to recover"]
 
 
+def open_for_reading(filename: str) -> h5py.File:
+    """``filename`` open read-only, in SWMR mode when a writer has it open (OSError
+    when neither works, e.g. a file a killed writer left marked "open")."""
+    try:
+        return h5py.File(filename, "r", locking=False)
+    except OSError:
+        return h5py.File(filename, "r", swmr=True, locking=False)
+
+
 def _interrupted_entries(filename: str) -> list[str]:
     """Entries a bliss_lite writer started and never finished: no ``end_reason``,
     ``writer/status`` still STARTING or RUNNING (other programs' entries are left
     alone)."""
-    try:
-        f = h5py.File(filename, "r", locking=False)
-    except OSError:
-        f = h5py.File(filename, "r", swmr=True, locking=False)
-    with f:
+    with open_for_reading(filename) as f:
         return [
             name for name, item in f.items()
             if isinstance(item, h5py.Group) and _is_entry(item) and "end_reason" not in item

@@ -7,14 +7,14 @@ time, a target outside the limits, no counters).
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Iterable, Sequence
 
 import numpy
 
 from bliss_lite.devices.protocols import Counter, CounterContainer, Movable
-
-NO_COUNTERS = "No counters for scan. Hint: are all counters disabled ?"
+from bliss_lite.scanning.context import NO_COUNTERS
 
 
 def _what(value: Any) -> str:
@@ -30,7 +30,7 @@ def number(func: str, arg: str, value: Any, minimum: float | None = None) -> flo
     value = float(value)
     if minimum is not None and not value >= minimum:
         raise ValueError(f"{func}() argument '{arg}' must be at least {minimum:g}, not {value:g}")
-    if numpy.isinf(value) or numpy.isnan(value):
+    if not math.isfinite(value):
         raise ValueError(f"{func}() argument '{arg}' must be finite, not {value}")
     return value
 
@@ -114,12 +114,7 @@ def counters(func: str, args: Iterable[Any], default: Any) -> list[Counter]:
     """The counters of ``args`` (counters, measurement groups, controllers) in order,
     duplicates dropped; no argument at all → ``default()`` (ACTIVE_MG)."""
     args = list(args)
-    if not args:
-        found = list(default())
-        if not found:
-            raise ValueError(NO_COUNTERS)
-        return _unique(found)
-    found = []
+    found = [] if args else list(default())
     for arg in args:
         if isinstance(arg, Counter):
             found.append(arg)

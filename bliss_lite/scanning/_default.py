@@ -5,13 +5,13 @@ the default metadata registry, no session motors, no default counters."""
 
 from __future__ import annotations
 
-from bliss_lite.scanning.context import ScanContext
+from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
 
 SESSION_NAME = "default"
 
 
 def _no_default_counters() -> list:
-    raise ValueError("No counters for scan. Hint: are all counters disabled ?")
+    raise ValueError(NO_COUNTERS)
 
 
 def default_context() -> ScanContext:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from bliss_lite._common import exception_text
 from bliss_lite.scanning import _metadata_tree as tree
 
 if TYPE_CHECKING:
@@ -44,11 +45,11 @@ def run_concurrently(calls: Sequence[Callable[[], Any]]) -> list[tuple[Any, Base
         return []
     outcomes: list[Any] = [None] * n
 
-    def run(index: int) -> None:
+    def run(index: int, caught: type[BaseException] = BaseException) -> None:
         t0 = time.perf_counter()
         try:
             result = calls[index]()
-        except BaseException as exc:  # reported as a failed generator
+        except caught as exc:  # reported as a failed generator
             outcomes[index] = (None, exc, time.perf_counter() - t0)
         else:
             outcomes[index] = (result, None, time.perf_counter() - t0)
@@ -56,13 +57,7 @@ def run_concurrently(calls: Sequence[Callable[[], Any]]) -> list[tuple[Any, Base
     threads = [threading.Thread(target=run, args=(i,), name=f"scan_meta-{i}", daemon=True) for i in range(1, n)]
     for thread in threads:
         thread.start()
-    t0 = time.perf_counter()
-    try:
-        result = calls[0]()
-    except Exception as exc:
-        outcomes[0] = (None, exc, time.perf_counter() - t0)
-    else:
-        outcomes[0] = (result, None, time.perf_counter() - t0)
+    run(0, Exception)  # in this thread: a KeyboardInterrupt propagates
     for thread in threads:
         thread.join()
     return outcomes
@@ -72,11 +67,6 @@ def failure_message(name: str, category: str, reason: str) -> str:
     """The one-line warning for a generator that failed (SPEC 6.3)."""
     text = f"cannot generate metadata from {name!r} for category {category!r}: {reason}"
     return " ".join(text.split())
-
-
-def _exception_text(exc: BaseException) -> str:
-    message = str(exc)
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def evaluate(
@@ -111,7 +101,7 @@ def evaluate(
     warnings: list[str] = []
     for (source, category, name), (value, exc, seconds) in zip(pending, run_concurrently(calls)):
         if exc is not None:
-            warnings.append(failure_message(name, category, _exception_text(exc)))
+            warnings.append(failure_message(name, category, exception_text(exc)))
             seconds = math.nan
         elif value is None:
             pass

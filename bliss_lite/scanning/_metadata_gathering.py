@@ -10,10 +10,10 @@ registry, and START < PREPARED < END.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from typing import Any, Callable, Sequence
 
+from bliss_lite._common import print_warning
 from bliss_lite.scanning import _metadata_tree as tree
 from bliss_lite.scanning._metadata_eval import MetadataTiming, evaluate
 from bliss_lite.scanning._metadata_registry import META_TIMING, ScanMeta, get_user_scan_meta, timing_names
@@ -22,11 +22,6 @@ SLOW_GATHERING_S = 0.15
 
 # The profile of the last scan that gathered user metadata (for metadata_profiling()).
 _last_profile: list[MetadataTiming] | None = None
-
-
-def print_warning(message: str) -> None:
-    """Default warning sink: one line on standard error."""
-    print(f"WARNING: {message}", file=sys.stderr, flush=True)
 
 
 def check_scan_info(scan_info: Any) -> None:
@@ -117,7 +112,7 @@ class _PositionersGenerator:
     """Reads the motors; the gatherer sets :attr:`timing` (START or END) before each
     gathering, so that the keys get their ``_start``/``_end`` suffix."""
 
-    def __init__(self, motors: Sequence[Any]):
+    def __init__(self, motors: Sequence[Any]) -> None:
         self.motors = motors
         self.timing = META_TIMING.START
 
@@ -144,7 +139,7 @@ class ScanMetadataGatherer:
         metadata_devices: Sequence[Any],
         user: bool = True,
         warn: Callable[[str], None] | None = None,
-    ):
+    ) -> None:
         self.scan = scan
         self.user = user
         if user and registry_copy is None:
@@ -162,7 +157,7 @@ class ScanMetadataGatherer:
         """Evaluate every category due at ``timing`` and merge the result into
         ``scan.scan_info``; never raises for a failing generator."""
         global _last_profile
-        if not isinstance(timing, META_TIMING) or len(list(_flags(timing))) != 1:
+        if timing not in tuple(META_TIMING):  # exactly one of the flags
             raise ValueError(f"gather() needs one of META_TIMING.START, PREPARED, END, not {timing!r}")
         t0 = time.perf_counter()
         if self._positioners is not None:
@@ -207,10 +202,6 @@ class ScanMetadataGatherer:
     def _emit(self, message: str) -> None:
         self.warnings.append(message)
         self._warn(message)
-
-
-def _flags(timing: META_TIMING):
-    return (t for t in META_TIMING if t in timing)
 
 
 # -- profiling (SPEC 6.7) ---------------------------------------------------------

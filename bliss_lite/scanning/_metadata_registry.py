@@ -47,7 +47,7 @@ def entry_name(name_or_obj: Any, category: str) -> str:
 class ScanMetaCategory:
     """One category of a :class:`ScanMeta` (e.g. ``scan_meta_obj.instrument``)."""
 
-    def __init__(self, name: str, metadata: dict[str, dict], timing: dict[str, META_TIMING]):
+    def __init__(self, name: str, metadata: dict[str, dict], timing: dict[str, META_TIMING]) -> None:
         self._name = name
         self._metadata = metadata
         self._timing = timing
@@ -142,7 +142,7 @@ class ScanMeta:
         metadata: dict[str, dict[str, MetadataValues]] | None = None,
         timing: dict[str, META_TIMING] | None = None,
         categories: Iterable[str] | None = None,
-    ):
+    ) -> None:
         self._metadata: dict[str, dict[str, MetadataValues]] = {} if metadata is None else metadata
         self._timing: dict[str, META_TIMING] = {} if timing is None else timing
         # A copy keeps the category set it was taken with (copy isolation).
@@ -164,7 +164,7 @@ class ScanMeta:
         for name in names:
             lowered = str(name).lower()
             problem = tree.name_problem(lowered)
-            if problem or lowered.startswith((">", "@")) or "@" in lowered:
+            if problem or lowered.startswith(">") or "@" in lowered:
                 raise ValueError(f"{name!r} cannot be a scan_meta category name (it must be a valid HDF5 name)")
             new.add(lowered)
         cls._CATEGORIES = cls._CATEGORIES | new
@@ -228,8 +228,8 @@ class ScanMeta:
         Generators run concurrently; a failing one prints a warning and contributes
         nothing.  ``timing=None`` evaluates every category.
         """
+        from bliss_lite._common import print_warning
         from bliss_lite.scanning._metadata_eval import evaluate
-        from bliss_lite.scanning._metadata_gathering import print_warning
 
         result, _records, warnings = evaluate([("user", self)], scan, timing)
         for message in warnings:

@@ -18,6 +18,8 @@ from typing import Any, Iterator
 
 import numpy
 
+from bliss_lite._common import hdf5_name_problem
+
 _STORABLE_KINDS = frozenset("biufcSU")
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
@@ -28,14 +30,11 @@ def _where(path: tuple) -> str:
 
 
 def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be an HDF5 item name, or None."""
-    if name == "":
-        return "is empty"
-    if name in (".", ".."):
-        return f"is {name!r}"
-    if "/" in name:
-        return "contains '/'"
-    return None
+    """Why ``name`` cannot be an HDF5 item name (``"contains '/'"``), or None."""
+    problem = hdf5_name_problem(name)
+    if problem is None:
+        return None
+    return {"empty": "is empty", "dot": f"is {name!r}", "slash": "contains '/'"}[problem]
 
 
 def _scalar_kind(value: Any) -> str | None:

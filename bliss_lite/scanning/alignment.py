@@ -23,6 +23,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy
 
+from bliss_lite.devices._text import digits_of, label, with_digits
 from bliss_lite.scanning import context, scan_math
 from bliss_lite.scanning.scan_math import AlignmentError, Cen
 
@@ -145,9 +146,9 @@ def _counter_name(scan: Any, counter: Any, data: Any) -> str:
             for channel in channels:
                 if name and name in (channel.name, channel.fullname):
                     return channel.name
-        label = counter if isinstance(counter, str) else getattr(counter, "name", repr(counter))
+        shown = counter if isinstance(counter, str) else getattr(counter, "name", repr(counter))
         known = ", ".join(c.name for c in channels) or "none"
-        raise AlignmentError(f"Counter '{label}' is not in {_describe(scan)} (its counters: {known}).")
+        raise AlignmentError(f"Counter '{shown}' is not in {_describe(scan)} (its counters: {known}).")
     if not channels:
         raise AlignmentError(f"{_describe(scan).capitalize()} has no counter to align on.")
     by_name = {c.name: c.name for c in channels}
@@ -256,11 +257,7 @@ def fwhm(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
 
 
 def _format_position(motor: Any, position: float) -> str:
-    try:
-        digits = int(motor.display_digits)
-    except Exception:
-        digits = 4
-    return f"{position:.{digits}f}"
+    return with_digits(position, digits_of(motor, default=4))
 
 
 def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> None:
@@ -344,12 +341,11 @@ def where(counter: Any = None, scan: Any = None) -> None:
     for ax in target.axes:
         if ax.motor is not None:
             fmt = lambda v, m=ax.motor: _format_position(m, v)  # noqa: E731
-            unit = getattr(ax.motor, "unit", None)
-            label = f"{ax.name}[{unit}]" if unit else ax.name
+            title = label(ax.name, getattr(ax.motor, "unit", None))
             parts = [f"current {fmt(ax.motor.position)}"]
         else:
             fmt = lambda v: f"{v:g}"  # noqa: E731
-            label = ax.name
+            title = ax.name
             parts = ["no motor"]
         reason = None
         for kind, func in (_PEAK, _CEN, _COM, _TROUGH):
@@ -364,7 +360,7 @@ def where(counter: Any = None, scan: Any = None) -> None:
                 parts.append(f"cen {fmt(result.position)} (fwhm {fmt(result.fwhm)})")
             else:
                 parts.append(f"{name} {fmt(result)}")
-        lines.append(f"  {label}: " + "   ".join(parts))
+        lines.append(f"  {title}: " + "   ".join(parts))
         if reason is not None:
             lines.append(f"  ({target.counter}: {reason})")
     out = sys.stdout

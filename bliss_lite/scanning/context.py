@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from bliss_lite.scanning.events import ScanSubscriber
     from bliss_lite.settings import StateStore
 
+#: What a scan without counters says (``default_counters()`` raises it as a ValueError).
+NO_COUNTERS = "No counters for scan. Hint: are all counters disabled ?"
+
 
 @dataclass
 class ScanContext:
@@ -24,7 +27,7 @@ class ScanContext:
     * ``motors()``: every axis of the session (for the positioners metadata).
     * ``metadata_devices()``: session objects publishing metadata for scans.
     * ``default_counters()``: enabled counters of ACTIVE_MG; raises
-      ``ValueError("No counters for scan. Hint: are all counters disabled ?")``.
+      ``ValueError(NO_COUNTERS)`` when there is none.
     * ``subscriber_factories``: each is called with the scan when it starts and
       returns a subscriber or None (the NeXus writer returns None when the scan is
       not saved or ``SCAN_SAVING.writer == "null"``).

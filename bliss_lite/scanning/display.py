@@ -24,6 +24,7 @@ import sys
 import time
 from typing import Any, NamedTuple
 
+from bliss_lite.devices._text import label as _label
 from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
 
 __all__ = ["DISPLAY_MODES", "ScanDisplay", "ScanPrinter"]
@@ -118,10 +119,6 @@ def _centred_number(value: Any, before: int, after: int) -> str:
     head = len(text.split(".")[0])
     tail = len(text) - head - 1
     return " " * max(before - head, 0) + text + " " * max(after - tail, 0)
-
-
-def _label(name: str, unit: str | None) -> str:
-    return f"{name}[{unit}]" if unit else name
 
 
 class ScanPrinter:

@@ -24,17 +24,17 @@ Order of a run (``Scan.run()``), each step only after the previous one succeeded
 from __future__ import annotations
 
 import copy
-import datetime
 import enum
 import itertools
 import signal
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy
 
+from bliss_lite._common import now_iso
+from bliss_lite._common import print_warning as warn
 from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
@@ -76,16 +76,6 @@ class ScanAbort(KeyboardInterrupt):
 
     def __str__(self) -> str:
         return self.args[0] if self.args else "scan aborted"
-
-
-def now_iso() -> str:
-    """The current local time, ISO 8601 with its timezone offset."""
-    return datetime.datetime.now().astimezone().isoformat()
-
-
-def warn(message: str) -> None:
-    """One warning line for the user (subscriber and metadata problems)."""
-    print(f"WARNING: {message}", file=sys.stderr, flush=True)
 
 
 class _Interrupts:

@@ -9,9 +9,12 @@ fewer than two points, or a flat signal raise :class:`AlignmentError`, a
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["AlignmentError", "Cen", "peak", "trough", "com", "cen", "fwhm"]
 
@@ -31,7 +34,7 @@ class Cen(NamedTuple):
     fwhm: float
 
 
-def _finite(x, y) -> tuple[numpy.ndarray, numpy.ndarray]:
+def _finite(x: ArrayLike, y: ArrayLike) -> tuple[numpy.ndarray, numpy.ndarray]:
     """The finite (x, y) pairs as float arrays; raise when they cannot be used."""
     x = numpy.asarray(x, dtype=float)
     y = numpy.asarray(y, dtype=float)
@@ -56,19 +59,19 @@ def _short(value: float) -> str:
     return f"{value:g}"
 
 
-def peak(x, y) -> float:
+def peak(x: ArrayLike, y: ArrayLike) -> float:
     """Position of the maximum of ``y`` (the first one if it repeats)."""
     x, y = _finite(x, y)
     return float(x[numpy.argmax(y)])
 
 
-def trough(x, y) -> float:
+def trough(x: ArrayLike, y: ArrayLike) -> float:
     """Position of the minimum of ``y`` (the first one if it repeats)."""
     x, y = _finite(x, y)
     return float(x[numpy.argmin(y)])
 
 
-def com(x, y) -> float:
+def com(x: ArrayLike, y: ArrayLike) -> float:
     """Centre of mass of ``y - min(y)`` over ``x`` (every point counts, so on a mesh
     it is the centroid of the whole map)."""
     x, y = _finite(x, y)
@@ -76,12 +79,12 @@ def com(x, y) -> float:
     return float(numpy.sum(x * weights) / numpy.sum(weights))
 
 
-def fwhm(x, y) -> float:
+def fwhm(x: ArrayLike, y: ArrayLike) -> float:
     """Full width at half maximum (see :func:`cen`)."""
     return cen(x, y).fwhm
 
 
-def cen(x, y) -> Cen:
+def cen(x: ArrayLike, y: ArrayLike) -> Cen:
     """Centre and width of the signal at half its height ``(min + max) / 2``.
 
     * A peak (both ends below half height): the interval around the maximum where

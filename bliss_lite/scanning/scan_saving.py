@@ -13,9 +13,11 @@ import difflib
 import getpass
 import os
 import string
-import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from bliss_lite._common import print_warning
+from bliss_lite.devices._text import table
 
 if TYPE_CHECKING:
     from bliss_lite.settings import StateStore
@@ -121,7 +123,7 @@ class ScanSaving:
         if callable(error):
             message = str(error(message, key if isinstance(key, str) else None))
         self.warnings.append(message)
-        print(f"WARNING: {message}", file=sys.stderr, flush=True)
+        print_warning(message)
 
     # -- fields -------------------------------------------------------------------
 
@@ -309,26 +311,17 @@ class ScanSaving:
         lines += [f"  .{k:<{width}} = {v!r}" for k, v in rows]
         try:
             if self._fields["writer"] == "null":
-                table = [("NO SAVING",)]
+                file_rows = [("NO SAVING",)]
             else:
                 filename = self.filename
                 directory = os.path.dirname(filename)
-                table = [("exists" if os.path.exists(filename) else "does not exist", "filename", filename),
-                         ("exists" if os.path.exists(directory) else "does not exist", "directory", directory)]
+                file_rows = [("exists" if os.path.exists(path) else "does not exist", what, path)
+                             for what, path in (("filename", filename), ("directory", directory))]
         except ValueError as exc:
-            table = [("ERROR", str(exc))]
-        lines += _simple_table(table)
+            file_rows = [("ERROR", str(exc))]
+        lines.append(table(file_rows, framed=True))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return self.__info__()
 
-
-def _simple_table(rows: list[tuple[str, ...]]) -> list[str]:
-    """Rows framed by dashed rules, columns two spaces apart (tabulate's "simple")."""
-    ncols = max(len(r) for r in rows)
-    rows = [tuple(r) + ("",) * (ncols - len(r)) for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(ncols)]
-    rule = "  ".join("-" * w for w in widths)
-    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    return [rule, *body, rule]

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy
 
+from bliss_lite.devices._text import digits_of, with_digits
 from bliss_lite.devices.protocols import Counter, ScanPlan
 from bliss_lite.scanning import _arguments as check
 from bliss_lite.scanning import context as _context
@@ -62,7 +63,7 @@ def _launch(scan: Scan, common: _Common) -> Scan | None:
 
 def _fmt(motor: Any, value: float) -> str:
     """A position in a title: with the axis display digits."""
-    return f"{value:.{int(motor.display_digits)}f}"
+    return with_digits(value, digits_of(motor))
 
 
 # -- counting without motors -----------------------------------------------------------

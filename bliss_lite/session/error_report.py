@@ -9,14 +9,14 @@ import warnings
 from types import TracebackType
 from typing import TextIO
 
+from bliss_lite._common import exception_text, print_warning
+
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 def one_line(exc: BaseException) -> str:
     """``!!! === ZeroDivisionError: division by zero === !!! ( for more details type cmd 'last_error()' )``"""
-    text = str(exc)
-    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return f"!!! === {what} === !!! ( for more details type cmd 'last_error()' )"
+    return f"!!! === {exception_text(exc)} === !!! ( for more details type cmd 'last_error()' )"
 
 
 class ErrorReport:
@@ -84,6 +84,6 @@ class OneLineWarnings:
 
     def _show(self, message, category, filename, lineno, file=None, line=None) -> None:
         if category.__module__.startswith("bliss_lite."):
-            print(f"WARNING: {message}", file=file or sys.stderr, flush=True)
+            print_warning(str(message), file)
         elif self._previous is not None:
             self._previous(message, category, filename, lineno, file, line)

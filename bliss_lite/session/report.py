@@ -42,7 +42,7 @@ class StartupReport:
             print(text, file=self.out, flush=True)
 
     def problem(self, text: str) -> None:
-        print(text, file=self.out if self.verbose else sys.stderr, flush=True)
+        print(text, file=self.problem_stream, flush=True)
 
     @property
     def problem_stream(self) -> TextIO:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import os
 import sys
-import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
@@ -329,9 +328,10 @@ class Session:
 
     # -- scanning ---------------------------------------------------------------------------
     def _build_scan_context(self) -> None:
-        from bliss_lite import nexus
+        from bliss_lite import commands, nexus
+        from bliss_lite.devices.protocols import HasMetadataForScan
         from bliss_lite.scanning import scan_meta
-        from bliss_lite.scanning.context import ScanContext
+        from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
         from bliss_lite.scanning.display import ScanDisplay
         from bliss_lite.scanning.scan_saving import ScanSaving
 
@@ -341,20 +341,16 @@ class Session:
         env = self.env
 
         def motors() -> list:
-            from bliss_lite.devices.protocols import Movable
-
-            return [obj for obj in _device_values(env) if isinstance(obj, Movable)]
+            return commands.motors(env)
 
         def metadata_devices() -> list:
-            from bliss_lite.devices.protocols import HasMetadataForScan
-
-            return [obj for obj in _device_values(env) if isinstance(obj, HasMetadataForScan)]
+            return [obj for obj in commands.devices_in(env) if isinstance(obj, HasMetadataForScan)]
 
         def default_counters() -> list:
             group = env.get("ACTIVE_MG")
             counters = list(group.counters) if group is not None else []
             if not counters:
-                raise ValueError("No counters for scan. Hint: are all counters disabled ?")
+                raise ValueError(NO_COUNTERS)
             return counters
 
         self.context = ScanContext(
@@ -436,14 +432,6 @@ class Session:
         if not path.is_file():
             raise FileNotFoundError(f"script '{script_name}' of session '{session_name}' not found: {path}")
         return path
-
-
-def _device_values(env: dict) -> list:
-    """Namespace values that may be devices (no functions, classes, modules), in order."""
-    plain = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
-             type, str, bytes, int, float, complex, bool, list, tuple, dict, set, type(None))
-    return [value for key, value in list(env.items())
-            if not key.startswith("_") and not isinstance(value, plain)]
 
 
 def open_session(name: str | None, root: str | os.PathLike | None = None,

@@ -133,7 +133,8 @@ class SessionTree:
                 warn(str(node.error("'exclude-objects' must be a list or a space-separated string "
                                     "of object names", "exclude-objects")))
             else:
-                names = [item for item in names if item not in set(excluded_names)]
+                dropped = set(excluded_names)
+                names = [item for item in names if item not in dropped]
         return names
 
     # -- files --------------------------------------------------------------------------

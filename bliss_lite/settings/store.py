@@ -158,8 +158,7 @@ class StateStore:
             self._later.pop(key, None)
             if self._encoded.get(key) == encoded:
                 return
-            self._encoded[key] = encoded
-            self._data[key] = json.loads(encoded) if isinstance(value, (dict, list)) else value
+            self._put(key, value, encoded)
             now = self._changed()
         if now:
             self.flush()
@@ -179,8 +178,13 @@ class StateStore:
         while self._later:
             key, compute = self._later.popitem()
             value = compute()
-            self._encoded[key] = _encode(value, key)
-            self._data[key] = json.loads(self._encoded[key]) if isinstance(value, (dict, list)) else value
+            self._put(key, value, _encode(value, key))
+
+    def _put(self, key: str, value: Any, encoded: str) -> None:
+        """Keep ``value`` and its JSON text (lock held); lists and mappings are kept
+        as decoded copies, so that later changes to ``value`` are not saved."""
+        self._encoded[key] = encoded
+        self._data[key] = json.loads(encoded) if isinstance(value, (dict, list)) else value
 
     def update(self, mapping: Mapping[str, Any]) -> None:
         """``set()`` every item of ``mapping``."""

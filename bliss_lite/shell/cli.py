@@ -88,9 +88,10 @@ def show_sessions(cli_root: str | None, names_only: bool) -> int:
 def create_session(name: str, cli_root: str | None) -> int:
     """``-c NAME``: in --root, $BLISS_LITE_ROOT, or the current directory."""
     from bliss_lite.config import Config
+    from bliss_lite.config.root import ROOT_ENV
     from bliss_lite.shell.create_session import SessionExistsError, create_session_files
 
-    if cli_root or os.environ.get("BLISS_LITE_ROOT"):
+    if cli_root or os.environ.get(ROOT_ENV):
         root = _find_root(cli_root)
     else:
         root = Path.cwd()
@@ -117,11 +118,8 @@ def recover(filename: str) -> int:
         done = recover_file(filename)
     except Exception as exc:  # report any failure as one sentence, never a traceback
         return _error(f"cannot recover '{filename}': {type(exc).__name__}: {exc}")
-    if done:
-        for line in done:
-            print(line)
-    else:
-        print(f"{filename}: nothing to recover, the file is already consistent.")
+    for line in done:  # never empty: "<file>: nothing to recover" at least
+        print(line)
     return 0
 
 
@@ -144,9 +142,7 @@ def run_session(name: str | None, cli_root: str | None, script: str | None) -> i
         return _error(f"cannot run script '{script}': no such file")
     try:
         session = open_session(name, cli_root)
-    except SessionNotFoundError as exc:
-        return _error(str(exc))
-    except ConfigError as exc:
+    except (SessionNotFoundError, ConfigError) as exc:
         return _error(str(exc))
     try:
         if script is not None or not sys.stdin.isatty():

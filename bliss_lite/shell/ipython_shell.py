@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BlissPrompts", "BlissShell", "InfoFormatter", "run_shell"]
 
+Tokens = list[tuple[Any, str]]  # (pygments token type, text)
+
 _HIDDEN_FRAMES = (os.path.dirname(sys.modules["IPython"].__file__ or ""),)
 
 
@@ -42,7 +44,7 @@ class BlissPrompts(Prompts):
         super().__init__(shell)
         self.session_prompt = session_prompt
 
-    def in_prompt_tokens(self):
+    def in_prompt_tokens(self) -> Tokens:
         return [
             (Token.Prompt, f"{self.session_prompt} ["),
             (Token.PromptNum, str(self.shell.execution_count)),
@@ -54,15 +56,16 @@ class BlissPrompts(Prompts):
             count = self.shell.execution_count
         return len(f"{self.session_prompt} [{count}]: ")
 
-    def continuation_prompt_tokens(self, width=None, *, lineno=None, wrap_count=None):
+    def continuation_prompt_tokens(self, width: int | None = None, *, lineno: int | None = None,
+                                   wrap_count: int | None = None) -> Tokens:
         if width is None:
             width = self._in_width()
         return [(Token.Prompt, "...: ".rjust(width))]
 
-    def rewrite_prompt_tokens(self):
+    def rewrite_prompt_tokens(self) -> Tokens:
         return [(Token.Prompt, "-> ".rjust(self._in_width()))]
 
-    def out_prompt_tokens(self):
+    def out_prompt_tokens(self) -> Tokens:
         # displayed after the cell ran: execution_count already counts the next one
         number = self.shell.execution_count - 1
         count = str(number)
@@ -91,8 +94,9 @@ class BlissShell(TerminalInteractiveShell):
 
     error_report: ErrorReport = ErrorReport()
 
-    def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
-                      exception_only=False, running_compiled_code=False) -> None:
+    def showtraceback(self, exc_tuple: Any = None, filename: str | None = None,
+                      tb_offset: int | None = None, exception_only: bool = False,
+                      running_compiled_code: bool = False) -> None:
         try:
             exc_info = self._get_exc_info(exc_tuple)
         except ValueError:
@@ -100,7 +104,8 @@ class BlissShell(TerminalInteractiveShell):
             return
         self.error_report.report(exc_info, sys.stderr, hidden_files=_HIDDEN_FRAMES)
 
-    def showsyntaxerror(self, filename=None, running_compiled_code=False) -> None:
+    def showsyntaxerror(self, filename: str | None = None,
+                        running_compiled_code: bool = False) -> None:
         self.showtraceback()
 
     def reset(self, new_session: bool = True, aggressive: bool = False) -> None:

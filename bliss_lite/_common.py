@@ -1,0 +1,46 @@
+"""Conventions every room shares, in one module without dependencies (standard library
+only), so that ``nexus`` — which may import no other room — uses them too:
+
+* :func:`hdf5_name_problem`: which names an HDF5 item cannot have;
+* :func:`now_iso`: the timestamps of scans and files;
+* :func:`exception_text` and :func:`print_warning`: how an error and a warning read
+  in one line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from typing import TextIO
+
+__all__ = ["exception_text", "hdf5_name_problem", "now_iso", "print_warning"]
+
+
+def hdf5_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name an HDF5 item: ``"empty"``, ``"dot"`` (``.`` or
+    ``..``) or ``"slash"`` (it holds a ``/``); None when it can.  Each caller words
+    the reason its own way."""
+    if name == "":
+        return "empty"
+    if name in (".", ".."):
+        return "dot"
+    if "/" in name:
+        return "slash"
+    return None
+
+
+def now_iso() -> str:
+    """The current local time, ISO 8601 with its timezone offset."""
+    return datetime.datetime.now().astimezone().isoformat()
+
+
+def exception_text(exc: BaseException) -> str:
+    """``"ZeroDivisionError: division by zero"``; the type alone when the message is
+    empty."""
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def print_warning(message: str, file: TextIO | None = None) -> None:
+    """One ``WARNING: message`` line on ``file`` (default: standard error)."""
+    print(f"WARNING: {message}", file=file if file is not None else sys.stderr, flush=True)
