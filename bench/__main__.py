@@ -128,6 +128,36 @@ def metadata_case(runs: int, rows: list[dict]) -> None:
                  "bliss_lite": stats([r["empty_registry_scan_s"] for r in results]), "peer": "", "ratio": ""})
     rows.append({"case": "metadata cost per scan: 50 statics + 5 generators", "unit": "s",
                  "bliss_lite": stats([r["metadata_cost_s"] for r in results]), "peer": "", "ratio": ""})
+    # Gathering alone (registry copy + START, PREPARED, END), median of many repeats.
+    out = subprocess.run([sys.executable, str(HERE / "bench_scan_meta.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        r = json.loads(line)
+        rows.append({"case": f"scan_meta gathering per scan: {r['case']}", "unit": "ms",
+                     "bliss_lite": f"{r['per_scan_ms']:.3g}",
+                     "peer": f"START {r['START_ms']:.3g} / PREPARED {r['PREPARED_ms']:.3g} / END {r['END_ms']:.3g} ms",
+                     "ratio": "target < 1 ms" if r["case"] == "statics50" else ""})
+
+
+def writer_case(runs: int, rows: list[dict]) -> None:
+    """The writer's own figures (cost per point and block, size, SWMR latency)."""
+    out = subprocess.run([sys.executable, str(HERE / "writer_bench.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+
+
+def print_table(rows: list[dict]) -> None:
+    """Measured rows as aligned columns; text rows (no figure) as they are."""
+    measured = [r for r in rows if r["bliss_lite"]]
+    keys = ("case", "bliss_lite", "unit", "peer")
+    widths = {k: max((len(r[k]) for r in measured), default=0) for k in keys}
+    for row in rows:
+        if not row["bliss_lite"]:
+            print(row["case"])
+            continue
+        print(f"{row['case']:<{widths['case']}}  {row['bliss_lite']:>{widths['bliss_lite']}} "
+              f"{row['unit']:<{widths['unit']}}  {row['peer']:<{widths['peer']}}  {row['ratio']}")
 
 
 CASES = {
@@ -135,6 +165,7 @@ CASES = {
     "fidelity": fidelity_case,
     "metadata": metadata_case,
     "memory": memory_case,
+    "writer": writer_case,
 }
 
 
@@ -142,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
@@ -155,11 +186,7 @@ def main() -> None:
             CASES[case](runs, rows)
     machine = f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"\nbliss_lite bench — {time.strftime('%Y-%m-%d %H:%M')} — {machine}\n")
-    widths = [max(len(str(r[k])) for r in rows + [dict(zip(r, r))]) for k in ("case", "bliss_lite", "peer", "ratio")
-              for r in rows[:1]]
-    for row in rows:
-        print(f"{row['case']:<{widths[0]}}  {row['bliss_lite']:>{widths[1]}} {row['unit']:<18} "
-              f"{row['peer']:<{widths[2]}}  {row['ratio']}")
+    print_table(rows)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
