@@ -23,6 +23,10 @@ from bliss_lite.nexus.superblock import NotHDF5Error, read_superblock
 
 #: Objects in the HDF5 1.10 format (readable by HDF5 >= 1.10), which SWMR needs.
 LIBVER = ("v110", "latest")
+#: Chunk cache of each dataset.  A scan appends: one chunk per channel is enough, and
+#: HDF5's own default (8 MiB per dataset since HDF5 2.0) would hold a copy of every
+#: channel's last megabytes in memory for nothing.
+CHUNK_CACHE_BYTES = 1 << 20
 _ENTRY_NAME = re.compile(r"^(\d+)\.\d+$")
 
 
@@ -77,7 +81,7 @@ def open_for_writing(filename: str) -> OpenedFile:
     if not os.path.exists(filename) or os.path.getsize(filename) == 0:
         try:
             mode = "w" if os.path.exists(filename) else "w-"
-            f = h5py.File(filename, mode, libver=LIBVER, locking=False)
+            f = h5py.File(filename, mode, libver=LIBVER, locking=False, rdcc_nbytes=CHUNK_CACHE_BYTES)
         except OSError:
             if not os.path.exists(filename):
                 raise NexusWriterError(f"Cannot create the data file {filename}.") from None
@@ -106,7 +110,7 @@ def _open_existing(filename: str) -> OpenedFile:
     try:
         recovered = recover_unlocked(filename) if superblock.marked_open else []
         try:
-            f = h5py.File(filename, "a", libver=LIBVER, locking=False)
+            f = h5py.File(filename, "a", libver=LIBVER, locking=False, rdcc_nbytes=CHUNK_CACHE_BYTES)
         except OSError as exc:
             if "already open" in str(exc):
                 raise NexusWriterError(
