@@ -124,12 +124,13 @@ def latency(directory: str, rate: float, seconds: float, block_period: float = 0
 
 
 def engine(directory: str, npoints: int) -> dict:
-    """Real loopscans of the demo session, count time 0: points per second."""
+    """Real loopscans of the bench beamline, count time 0: points per second."""
     os.environ.setdefault("BLISS_LITE_STATE_DIR", os.path.join(directory, "state"))
     from bliss_lite import open_session
 
     result = {}
-    with open_session("demo", verbose=False) as session:
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "beamline")
+    with open_session("bench", root=root, verbose=False) as session:
         env = session.env
         env["SCAN_SAVING"].base_path = os.path.join(directory, "engine")
         env["SCAN_DISPLAY"].mode = "off"
