@@ -388,9 +388,10 @@ class MockupAxis:
     def check_target(self, target: float) -> None:
         """Raise (before anything moves) if ``target`` (user units) is not a finite
         number or lies outside the limits, naming the axis and the limit."""
-        if isinstance(target, bool) or not isinstance(target, numbers.Real):
-            raise TypeError(f"{self.name}: target position must be a number, got {target!r}")
-        target = float(target)
+        if type(target) is not float:  # fast path: scans pass floats at every point
+            if isinstance(target, bool) or not isinstance(target, numbers.Real):
+                raise TypeError(f"{self.name}: target position must be a number, got {target!r}")
+            target = float(target)
         if not math.isfinite(target):
             raise ValueError(f"{self.name}: cannot move to {target}")
         low, high = self.limits
@@ -417,7 +418,7 @@ class MockupAxis:
             dial_target = self._round_to_steps(self.user2dial(float(target)))
             self._motion = None
             if dial_target != start:
-                self._stopped = threading.Event()
+                self._stopped.clear()  # a stop() of an earlier move does not stop this one
                 self._motion = TrapezoidMove(start, dial_target, self._velocity,
                                              self._acceleration, time.monotonic())
             self._dial = dial_target
