@@ -1,6 +1,6 @@
 """Run the bench suite and print the ratio table.
 
-    python -m bench              every case (about 20 minutes on 2 cores)
+    python3 -m bench             every case (about 25 minutes on 2 cores)
     python -m bench --quick      N = 1 000 and 10 000 only, 3 runs
     python -m bench --runs 5 --cases loopscan,startup
 
@@ -8,7 +8,8 @@ Every case runs in fresh processes, bliss_lite and its peer alternating (A B A B
 and is reported as median [min–max]; ratios are computed pair by pair from the same
 run and their median is shown.  The peer (Bluesky + ophyd, the ``bench`` extra of
 pyproject.toml) is installed on first use into bench/.peer-venv, never into the
-project's own environment.
+project's own environment.  Run from a fresh clone with a bare Python, the bench first
+installs bliss_lite itself (editable) into bench/.lite-venv and re-runs there.
 """
 
 from __future__ import annotations
@@ -27,9 +28,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+LITE_VENV = HERE / ".lite-venv"
 PEER_VENV = HERE / ".peer-venv"
 PEER_PYTHON = PEER_VENV / "bin" / "python"
 RESULTS = HERE / "results"
+
+
+def ensure_lite() -> None:
+    """Run the bench where bliss_lite is installed: this interpreter if it has the
+    ``bliss-lite`` command beside it, else bench/.lite-venv (made once)."""
+    if shutil.which("bliss-lite", path=os.path.dirname(sys.executable)):
+        return
+    python = LITE_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"installing bliss_lite into {LITE_VENV} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(LITE_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", str(REPO)], check=True)
+    os.execv(str(python), [str(python), "-m", "bench", *sys.argv[1:]])
 
 
 def ensure_peer() -> Path:
@@ -175,6 +190,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer")
     args = parser.parse_args()
+    ensure_lite()
     runs = 3 if args.quick else args.runs
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     rows: list[dict] = []
