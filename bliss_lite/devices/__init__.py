@@ -8,6 +8,7 @@ through :data:`BUILTIN_CLASSES`.
 from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.measurement_group import MeasurementGroup
 from bliss_lite.devices.mockup import AxisConfig, MockupAxis, MockupController
+from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.multiple_positions import MultiplePositions
 from bliss_lite.devices.protocols import (
     ChannelSpec,
@@ -38,6 +39,7 @@ __all__ = [
     "PreparesForScan",
     "SamplingMode",
     "ScanPlan",
+    "move_together",
     "SimulationCounter",
     "SimulationDiode",
 ]

@@ -24,6 +24,7 @@ from typing import Any, Callable, NamedTuple
 import numpy
 
 from bliss_lite.devices._text import digits_of, label, with_digits
+from bliss_lite.devices.moving import move_together
 from bliss_lite.scanning import context, scan_math
 from bliss_lite.scanning.scan_math import AlignmentError, Cen
 
@@ -288,16 +289,8 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
         out.write(f"Moving {motor.name} from {_format_position(motor, start)} to {_format_position(motor, position)}\n")
     out.flush()
     try:
-        for motor, position in moves:
-            motor.move(position, wait=False)
-        for motor, _ in moves:
-            motor.wait_move()
+        move_together(moves)
     except BaseException:
-        for motor, _ in moves:
-            try:
-                motor.stop()
-            except Exception:
-                pass
         for motor, start in starts:
             try:
                 motor.move(start, wait=True)

@@ -35,6 +35,7 @@ import numpy
 
 from bliss_lite._common import now_iso
 from bliss_lite._common import print_warning as warn
+from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
@@ -395,7 +396,7 @@ class Scan:
         restore_error: BaseException | None = None
         try:
             if restore:
-                self._move_back(restore)
+                move_together(restore)  # relative scans: motors back where the scan found them
         except BaseException as exc:
             restore_error = exc
         finally:
@@ -420,10 +421,7 @@ class Scan:
     def _prepare(self, gatherer: Any, prepared: Any) -> None:
         """Motors to the first point, devices told about the scan, PREPARED metadata."""
         if self.motors and self._positions and len(self._positions[0]):
-            for motor, positions in zip(self.motors, self._positions):
-                motor.move(positions[0], wait=False)
-            for motor in self.motors:
-                motor.wait_move()
+            move_together((motor, positions[0]) for motor, positions in zip(self.motors, self._positions))
         for device in itertools.chain(self.counters, self.motors):
             if isinstance(device, PreparesForScan):
                 device.prepare_for_scan(self._plan)
@@ -560,14 +558,3 @@ class Scan:
                 motor.wait_move()
             except Exception:
                 pass
-
-    def _move_back(self, restore: list[tuple[Any, float]]) -> None:
-        """Relative scans: every motor back where the scan found it."""
-        try:
-            for motor, position in restore:
-                motor.move(position, wait=False)
-            for motor, _ in restore:
-                motor.wait_move()
-        except BaseException:
-            self._stop_motors()
-            raise
