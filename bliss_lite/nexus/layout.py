@@ -1,10 +1,10 @@
 """The BLISS layout of one scan entry ``N.1`` (SPEC 8), built from ``scan_info``.
 
-:func:`create_entry` makes every group and every (empty, growable) channel dataset
-at scan start, before the file switches to SWMR mode; :func:`write_scan_info`
-(re)writes everything that comes from ``scan_info`` and is called at start and again
-at the end, where later values replace earlier ones; :func:`finish_entry` adds the
-end-of-scan items.
+An entry lives in two files (see :mod:`bliss_lite.nexus.ondisk`): :func:`create_points`
+makes the points file's empty, growable channel datasets and ``writer/status``;
+:func:`create_entry` writes the entry file (every group, the metadata from
+``scan_info``, external links to the channels), at START and again, ``final``, at
+the END, where later values replace earlier ones and the notes are added.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any, Iterable, Mapping, Sequence
 import h5py
 import numpy
 
-from bliss_lite._common import now_iso
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
 
@@ -72,37 +71,14 @@ def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
 
 
 # ---------------------------------------------------------------------------------
-# File level
+# Points file: the channels (and writer/status), appended in SWMR mode
 
 
-def init_root(f: h5py.File, filename: str, creator_version: str) -> None:
-    """NXroot attributes of a new file."""
-    f.attrs["NX_class"] = "NXroot"
-    f.attrs["file_name"] = filename
-    f.attrs["file_time"] = now_iso()
-    f.attrs["creator"] = "bliss_lite"
-    f.attrs["creator_version"] = creator_version
-    f.attrs["HDF5_Version"] = h5py.version.hdf5_version
-    f.attrs["h5py_version"] = h5py.version.version
-
-
-def mark_finished(f: h5py.File, entry_name: str) -> None:
-    """The entry is the file's last finished one: root ``@default`` points to it."""
-    f.attrs["default"] = entry_name
-    f.attrs["file_update_time"] = now_iso()
-    if "NX_class" not in f.attrs:
-        f.attrs["NX_class"] = "NXroot"
-
-
-# ---------------------------------------------------------------------------------
-# Entry
-
-
-def create_entry(
-    f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn
-) -> dict[str, h5py.Dataset]:
-    """Create entry ``entry_name`` with its START content; returns channel fullname →
-    its empty dataset."""
+def create_points(f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], npoints: int | None
+                  ) -> dict[str, h5py.Dataset]:
+    """The empty, growable channel datasets of entry ``entry_name`` and its
+    ``writer/status`` (STARTING), at the paths the entry file links to; returns
+    channel fullname -> dataset."""
     entry = f.create_group(entry_name)
     entry.attrs["NX_class"] = "NXentry"
     writer = entry.create_group("writer")
@@ -110,34 +86,21 @@ def create_entry(
     writer.create_dataset("status", data=b"STARTING", dtype=STATUS_DTYPE)
     instrument = entry.create_group("instrument")
     instrument.attrs["NX_class"] = "NXinstrument"
-    measurement = entry.create_group("measurement")
-    measurement.attrs["NX_class"] = "NXcollection"
-    npoints = _int_or_none(scan_info.get("npoints"))
     datasets = {}
     for node in nodes:
         group = instrument.create_group(node.name)
         group.attrs["NX_class"] = node.nx_class
-        dataset = _create_channel_dataset(group, node, npoints)
+        dataset = group.create_dataset(node.field, **channel_dataset_options(node.spec, npoints))
         if node.spec.unit:
             dataset.attrs["units"] = node.spec.unit
-        if node.spec.kind == "counter" and node.spec.attrs:
-            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.name}", warn=warn,
-                       protected={node.field}, keep_nx_class=True)
-        measurement[node.name] = h5py.SoftLink(node.path(entry_name))
         datasets[node.spec.fullname] = dataset
-    write_scan_info(entry, nodes, scan_info, warn)
     return datasets
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int | None) -> h5py.Dataset:
-    spec = node.spec
+def channel_dataset_options(spec: ChannelSpec, npoints: int | None) -> dict[str, Any]:
+    """``create_dataset`` keywords of a channel: empty, growable along the points,
+    chunked by ~1 MiB, NaN-filled for floats.  (The one place per-dataset creation
+    options, such as compression, belong.)"""
     dtype = numpy.dtype(spec.dtype)
     if dtype.kind in "UOS":
         dtype = h5py.string_dtype()
@@ -148,10 +111,71 @@ def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int |
     row_bytes = dtype.itemsize * math.prod(point_chunk)
     rows = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // row_bytes, npoints or _CHUNK_ROWS))
     fill = numpy.nan if dtype.kind in "fc" else None
-    return group.create_dataset(
-        node.field, shape=(0,) + point_shape, maxshape=maxshape, chunks=(rows,) + point_chunk,
-        dtype=dtype, fillvalue=fill,
-    )
+    return {"shape": (0,) + point_shape, "maxshape": maxshape, "chunks": (rows,) + point_chunk,
+            "dtype": dtype, "fillvalue": fill}
+
+
+def point_bytes(specs: Iterable[ChannelSpec]) -> int:
+    """Bytes one point of these channels takes (a variable dimension counts 1)."""
+    total = 0
+    for spec in specs:
+        dtype = numpy.dtype(spec.dtype)
+        itemsize = 16 if dtype.kind in "UOS" else dtype.itemsize
+        total += itemsize * math.prod(max(s, 1) for s in spec.shape)
+    return total
+
+
+def points_datasets(f: h5py.File, entry_name: str) -> list[h5py.Dataset]:
+    """The channel datasets of a points file."""
+    datasets = []
+    instrument = f.get(f"{entry_name}/instrument")
+    if isinstance(instrument, h5py.Group):
+        for group in instrument.values():
+            if isinstance(group, h5py.Group):
+                datasets.extend(d for d in group.values()
+                                if isinstance(d, h5py.Dataset) and d.shape and d.maxshape[0] is None)
+    return datasets
+
+
+# ---------------------------------------------------------------------------------
+# Entry file: everything else, written whole at START and again at END
+
+
+def create_entry(
+    f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn,
+    points_link: str, final: bool = False,
+) -> None:
+    """Entry ``entry_name`` with ``scan_info``'s content; its channels and
+    ``writer/status`` are external links into ``points_link``.  ``final``: the END
+    version (notes too)."""
+    entry = f.create_group(entry_name)
+    entry.attrs["NX_class"] = "NXentry"
+    writer = entry.create_group("writer")
+    writer.attrs["NX_class"] = "NXnote"
+    writer["status"] = h5py.ExternalLink(points_link, f"/{entry_name}/writer/status")
+    instrument = entry.create_group("instrument")
+    instrument.attrs["NX_class"] = "NXinstrument"
+    measurement = entry.create_group("measurement")
+    measurement.attrs["NX_class"] = "NXcollection"
+    for node in nodes:
+        group = instrument.create_group(node.name)
+        group.attrs["NX_class"] = node.nx_class
+        group[node.field] = h5py.ExternalLink(points_link, node.path(entry_name))
+        if node.spec.kind == "counter" and node.spec.attrs:
+            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.name}", warn=warn,
+                       protected={node.field}, keep_nx_class=True)
+        measurement[node.name] = h5py.SoftLink(node.path(entry_name))
+    if final:
+        finish_entry(entry, nodes, scan_info, warn)
+    else:
+        write_scan_info(entry, nodes, scan_info, warn)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def write_scan_info(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:

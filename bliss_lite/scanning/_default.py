@@ -34,5 +34,6 @@ def default_context() -> ScanContext:
         default_counters=_no_default_counters,
         subscriber_factories=[nexus.scan_writer, display.subscriber],
         last_entry_number=nexus.last_entry_number,
+        claim_number=nexus.claim_number,
         user_name=scan_saving.user_name,
     )

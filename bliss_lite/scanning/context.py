@@ -33,6 +33,9 @@ class ScanContext:
       not saved or ``SCAN_SAVING.writer == "null"``).
     * ``last_entry_number(filename)``: the highest ``N`` of the ``N.1`` entries
       already in that data file (0 if none or no file) — numbering never reuses one.
+    * ``claim_number(filename, n)``: reserve number ``n`` of that data file, or the
+      first free one after it, atomically (another process may write the same file);
+      returns the number reserved, raises when the file cannot take a scan now.
     * ``store``: the session's state store (scan counters, plotselect).
     """
 
@@ -46,6 +49,7 @@ class ScanContext:
     default_counters: Callable[[], Sequence["Counter"]] = lambda: []
     subscriber_factories: list[Callable[[Any], "ScanSubscriber | None"]] = field(default_factory=list)
     last_entry_number: Callable[[str], int] = lambda filename: 0
+    claim_number: Callable[[str, int], int] = lambda filename, number: number
     scans: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
     user_name: str = ""
 

@@ -521,7 +521,8 @@ class Scan:
 
     def _emit(self, n: int) -> None:
         """Hand the next ``n`` complete points to the subscribers (a subscriber that
-        fails is warned about and gets no more points)."""
+        fails is warned about and gets no more points; one raising an exception with
+        ``stops_scan`` set ends the scan with it)."""
         channels = self._channels
         if n <= 0:
             for channel in channels:
@@ -536,6 +537,9 @@ class Scan:
             try:
                 subscriber.scan_points(event)
             except Exception as exc:
+                if getattr(exc, "stops_scan", False):  # e.g. the data file's disk is full
+                    self._subscribers.remove(subscriber)
+                    raise
                 warn(f"{type(subscriber).__name__} failed on points of scan "
                      f"{self.scan_number} and gets no more points: {exc}")
                 self._subscribers.remove(subscriber)

@@ -364,6 +364,7 @@ class Session:
             default_counters=default_counters,
             subscriber_factories=[nexus.scan_writer, display.subscriber],
             last_entry_number=nexus.last_entry_number,
+            claim_number=nexus.claim_number,
             scans=collections.deque(maxlen=20),
             user_name=getattr(scan_saving, "user_name", ""),
         )

@@ -1,0 +1,147 @@
+"""One writer per data file, one number per scan.
+
+* :class:`ScanLock` — an OFD lock on ``<stem>_scans/.writer.lock``, held by the
+  process writing a scan into the data file (from the writer's ``scan_start`` to its
+  ``scan_end``) and briefly by a process claiming a number.  The kernel drops it when
+  its holder dies, so a killed writer never blocks anyone; the file names the holder,
+  so that a refusal can say which process it is.
+* :func:`claim` — the scan number, reserved atomically with the data file: under the
+  lock, the first number after every entry, points file and live claim of the file,
+  recorded as ``N.1.claim`` (naming this process).  The claim stays until the scan's
+  end is written, so a claim whose process is gone marks a scan to recover.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import struct
+
+from bliss_lite.nexus import ondisk
+from bliss_lite.nexus.errors import NexusWriterError
+
+_OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", None)
+
+#: Claims of scans a writer of this process is writing now (claim paths).
+_ACTIVE: set[str] = set()
+
+
+def _flock_struct(lock_type: int) -> bytes:
+    # struct flock {short l_type; short l_whence; off_t l_start; off_t l_len; pid_t l_pid;}
+    packed = struct.pack("@hhqqi", lock_type, os.SEEK_SET, 0, 0, 0)
+    return packed + bytes(32 - len(packed))
+
+
+class ScanLock:
+    """The "a scan is being written into this data file" lock."""
+
+    def __init__(self, data_file: str) -> None:
+        self.data_file = data_file
+        self.path = os.path.join(ondisk.scans_dir(data_file), ondisk.LOCK_NAME)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`NexusWriterError` naming its holder."""
+        if self._fd is not None:
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise NexusWriterError(
+                f"Cannot write the scans directory {os.path.dirname(self.path)} ({exc.strerror}).") from None
+        if _OFD_SETLK is not None:
+            try:
+                fcntl.fcntl(fd, _OFD_SETLK, _flock_struct(fcntl.F_WRLCK))
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES):
+                    raise NexusWriterError(self._held_message()) from None
+                raise
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (ondisk.me() + "\n").encode(), 0)
+        except OSError:
+            pass  # the lock holds without the note
+        self._fd = fd
+
+    def _held_message(self) -> str:
+        who = ondisk.read_who(self.path)
+        pid = who.get("pid", "?")
+        whose = "this process" if pid == str(os.getpid()) else "another process"
+        host = who.get("host")
+        where = f" on {host}" if host and host != ondisk.parse_who(ondisk.me()).get("host") else ""
+        return (f"The data file {self.data_file} is being written by {whose} (PID {pid}{where}); "
+                "a data file takes one writer at a time.")
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "ScanLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def claim_owner(path: str) -> dict[str, str]:
+    return ondisk.read_who(path)
+
+
+def is_stale(path: str) -> bool:
+    """A claim nobody is acting on: its process is gone, or it is this process's and
+    no writer of this process writes that scan now."""
+    if path in _ACTIVE:
+        return False
+    who = claim_owner(path)
+    if who.get("pid") == str(os.getpid()) and who.get("host") == ondisk.parse_who(ondisk.me()).get("host"):
+        return True
+    return not ondisk.is_alive(who)
+
+
+def used_numbers(data_file: str, names_in_data_file: list[str]) -> int:
+    """The highest scan number the data file or its scans directory uses (0: none).
+    A stale claim without any file uses nothing."""
+    numbers = [ondisk.entry_number(n) for n in names_in_data_file]
+    for entry, kinds in ondisk.listing(ondisk.scans_dir(data_file)).items():
+        if kinds == {"claim"} and is_stale(ondisk.ScanFiles(data_file, entry).claim):
+            continue
+        numbers.append(ondisk.entry_number(entry))
+    return max((n for n in numbers if n is not None), default=0)
+
+
+def claim(data_file: str, number: int, names_in_data_file: list[str]) -> int:
+    """Claim the first free scan number ``>= number`` of ``data_file`` (the scans
+    directory exists, the caller holds the :class:`ScanLock`)."""
+    number = max(number, used_numbers(data_file, names_in_data_file) + 1)
+    files = ondisk.ScanFiles(data_file, f"{number}.1")
+    write_claim(files.claim)
+    return number
+
+
+def write_claim(path: str) -> None:
+    with open(path, "w") as stream:
+        stream.write(ondisk.me() + "\n")
+
+
+def release_claim(data_file: str, number: int) -> None:
+    """Give back an unused claim of this process."""
+    path = ondisk.ScanFiles(data_file, f"{number}.1").claim
+    if path in _ACTIVE:
+        return
+    if claim_owner(path).get("pid") == str(os.getpid()):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def activate(path: str) -> None:
+    _ACTIVE.add(path)
+
+
+def deactivate(path: str) -> None:
+    _ACTIVE.discard(path)
