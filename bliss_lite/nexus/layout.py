@@ -17,7 +17,8 @@ import h5py
 import numpy
 
 from bliss_lite.devices.protocols import ChannelSpec
-from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
+from bliss_lite.nexus.mapping import Warn, make_link, name_problem, write_dict
+from bliss_lite.nexus.ondisk import POINTS_SUFFIX
 
 #: Items of an entry that the writer owns; a scan_meta category cannot replace them.
 ENTRY_ITEMS = frozenset(
@@ -51,6 +52,17 @@ class ChannelNode:
 
     def path(self, entry_name: str) -> str:
         return f"/{entry_name}/instrument/{self.name}/{self.field}"
+
+    def link(self, entry_name: str) -> str:
+        """The channel as the entry file links it: ``"<points file>::<path>"`` (an
+        external link; readers such as nexusformat resolve those one file at a time,
+        not a soft link through an external link)."""
+        return f"{points_file_name(entry_name)}::{self.path(entry_name)}"
+
+
+def points_file_name(entry_name: str) -> str:
+    """The points file of an entry, as the entry file names it (same directory)."""
+    return entry_name + POINTS_SUFFIX
 
 
 def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
@@ -143,16 +155,16 @@ def points_datasets(f: h5py.File, entry_name: str) -> list[h5py.Dataset]:
 
 def create_entry(
     f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn,
-    points_link: str, final: bool = False,
+    final: bool = False,
 ) -> None:
     """Entry ``entry_name`` with ``scan_info``'s content; its channels and
-    ``writer/status`` are external links into ``points_link``.  ``final``: the END
+    ``writer/status`` are external links into its points file.  ``final``: the END
     version (notes too)."""
     entry = f.create_group(entry_name)
     entry.attrs["NX_class"] = "NXentry"
     writer = entry.create_group("writer")
     writer.attrs["NX_class"] = "NXnote"
-    writer["status"] = h5py.ExternalLink(points_link, f"/{entry_name}/writer/status")
+    writer["status"] = h5py.ExternalLink(points_file_name(entry_name), f"/{entry_name}/writer/status")
     instrument = entry.create_group("instrument")
     instrument.attrs["NX_class"] = "NXinstrument"
     measurement = entry.create_group("measurement")
@@ -160,11 +172,11 @@ def create_entry(
     for node in nodes:
         group = instrument.create_group(node.name)
         group.attrs["NX_class"] = node.nx_class
-        group[node.field] = h5py.ExternalLink(points_link, node.path(entry_name))
+        group[node.field] = make_link(group.name, node.link(entry_name))
         if node.spec.kind == "counter" and node.spec.attrs:
             write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.name}", warn=warn,
                        protected={node.field}, keep_nx_class=True)
-        measurement[node.name] = h5py.SoftLink(node.path(entry_name))
+        measurement[node.name] = make_link(measurement.name, node.link(entry_name))
     if final:
         finish_entry(entry, nodes, scan_info, warn)
     else:
@@ -225,7 +237,7 @@ def _positioners(positioners: Any, nodes: Sequence[ChannelNode], entry_name: str
     if isinstance(start, Mapping):
         merged = _with_units({k: v for k, v in start.items() if k not in scanned}, units)
         for name, node in scanned.items():
-            merged[">" + name] = node.path(entry_name)
+            merged[">" + name] = node.link(entry_name)
         groups["positioners"] = merged
     return groups
 
@@ -287,7 +299,7 @@ def _write_plotselect(entry: h5py.Group, nodes: Sequence[ChannelNode], selected:
         for node in axes:
             nxdata[f"@{node.name}_indices"] = 0
     for node in signals + axes:
-        nxdata[">" + node.name] = node.path(entry_name)
+        nxdata[">" + node.name] = node.link(entry_name)
     write_dict(entry, {"plotselect": nxdata}, where="", warn=warn)
     entry.attrs["default"] = "plotselect"
 

@@ -91,11 +91,6 @@ class ScanFiles:
         that the directory can move as a whole)."""
         return os.path.basename(self.directory) + "/" + self.entry_name + ENTRY_SUFFIX
 
-    @property
-    def points_link(self) -> str:
-        """The points file as the entry file's external links name it."""
-        return self.entry_name + POINTS_SUFFIX
-
 
 def listing(directory: str) -> dict[str, set[str]]:
     """Entry name -> the kinds of file it has in ``directory`` (``"entry"``,

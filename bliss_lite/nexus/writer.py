@@ -92,8 +92,7 @@ class NexusWriter:
             self._points.swmr_mode = True
             created.append(self.files.entry)
             with ondisk.replacing(self.files.entry) as f:
-                layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata,
-                                    self.files.points_link)
+                layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
             for line in master.publish(self.filename):
                 warn(line)
         except BaseException as exc:
@@ -155,7 +154,7 @@ class NexusWriter:
                     raise
             with ondisk.replacing(self.files.entry) as f:
                 layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata,
-                                    self.files.points_link, final=True)
+                                    final=True)
             master.publish(self.filename, default=self.entry_name)
             finished = not self._stopped  # a stopped scan's points file is finished by recovery
         except Exception as exc:

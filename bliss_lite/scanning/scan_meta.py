@@ -18,6 +18,7 @@ at START, PREPARED and END), :func:`check_scan_info` for ``scan_info=`` argument
 for the session: :func:`set_user_scan_meta`, :func:`create_user_scan_meta`.
 """
 
+from bliss_lite.scanning._metadata_deadline import generator_deadline, set_generator_deadline
 from bliss_lite.scanning._metadata_eval import MetadataTiming
 from bliss_lite.scanning._metadata_gathering import (
     SLOW_GATHERING_S,
@@ -49,9 +50,11 @@ __all__ = [
     "controllers_scan_meta",
     "create_user_scan_meta",
     "format_profile",
+    "generator_deadline",
     "get_user_scan_meta",
     "metadata_profiling",
     "read_positioners",
+    "set_generator_deadline",
     "set_user_scan_meta",
 ]
 
