@@ -105,3 +105,26 @@ def test_nan_is_data(env):
     assert scan.state == ScanState.DONE
     data = scan.get_data()["bad"]
     assert len(data) == 60 and math.isnan(data[BAD_AT])
+
+
+# -- a number of points memory cannot hold: refused at call time, run=False included ----
+
+
+def test_more_points_than_memory_can_hold_are_refused_at_call_time(env):
+    with pytest.raises(ValueError, match=r"^loopscan\(\) argument 'npoints' must be at most \d+ \(more points "
+                                         r"than this machine's memory can hold\), not 1180591620717411303424$"):
+        loopscan(2**70, 0, env.diode1, run=False)
+    from bliss_lite.scanning.scans import ascan
+
+    with pytest.raises(ValueError, match=r"^ascan\(\) argument 'intervals' must be at most"):
+        ascan(env.roby, 0, 1, 2**62, 0, env.diode1, run=False)
+    assert env.roby.position == 0 and not env.ctx.scans
+
+
+def test_a_scan_whose_channels_cannot_fit_in_memory_is_refused(env):
+    from bliss_lite.scanning import _arguments
+
+    n = _arguments.memory_bytes() // 16  # allowed as a count, but 3 channels of it are too much
+    with pytest.raises(ValueError, match=rf"^loopscan: {n} points of 3 channels need .* GB of memory, "
+                                         r"more than this machine has \(.* GB\)$"):
+        loopscan(n, 0, env.diode1, run=False)

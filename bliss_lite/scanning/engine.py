@@ -38,7 +38,7 @@ from bliss_lite._common import print_warning as warn
 from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
 from bliss_lite.scanning import context as _context
-from bliss_lite.scanning import numbering
+from bliss_lite.scanning import _arguments, numbering
 from bliss_lite.scanning import _read_check as _read
 from bliss_lite.scanning.data import ScanData, ScanDataStore
 from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
@@ -191,6 +191,7 @@ class Scan:
             self._counter_channels.append(specs)
             channels += specs
         self.channels: list[ChannelSpec] = channels
+        _arguments.total_points(scan_type, self._npoints, len(channels))
 
         info = copy.deepcopy(scan_info) if scan_info else {}
         info.update(extra_info or {})
