@@ -162,6 +162,14 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def crash_layout_case(runs: int, rows: list[dict]) -> None:
+    """The crash-safe layout against the single-file one (bench/crash_layout_bench.py)."""
+    out = subprocess.run([sys.executable, str(HERE / "crash_layout_bench.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        rows.append({"case": f"layout: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -181,6 +189,7 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "crash_layout": crash_layout_case,
 }
 
 

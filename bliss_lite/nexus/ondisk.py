@@ -101,13 +101,27 @@ def listing(directory: str) -> dict[str, set[str]]:
         return {}
     found: dict[str, set[str]] = {}
     for name in names:
-        for suffix, kind in ((POINTS_SUFFIX, "points"), (CLAIM_SUFFIX, "claim"), (ENTRY_SUFFIX, "entry")):
-            if name.endswith(suffix):
-                entry = name[: -len(suffix)]
-                if entry_number(entry) is not None:
-                    found.setdefault(entry, set()).add(kind)
-                break
+        if name.endswith(POINTS_SUFFIX):
+            entry, kind = name[: -len(POINTS_SUFFIX)], "points"
+        elif name.endswith(ENTRY_SUFFIX):
+            entry, kind = name[: -len(ENTRY_SUFFIX)], "entry"
+        elif name.endswith(CLAIM_SUFFIX):
+            entry, kind = name[: -len(CLAIM_SUFFIX)], "claim"
+        else:
+            continue
+        if _ENTRY_NAME.match(entry):
+            found.setdefault(entry, set()).add(kind)
     return found
+
+
+def claims_in(directory: str) -> list[str]:
+    """The entry names of the claims in ``directory``."""
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [n[: -len(CLAIM_SUFFIX)] for n in names
+            if n.endswith(CLAIM_SUFFIX) and _ENTRY_NAME.match(n[: -len(CLAIM_SUFFIX)])]
 
 
 # ---------------------------------------------------------------------------------
@@ -187,7 +201,7 @@ def stale_tmp_files(directory: str) -> Iterator[str]:
     except OSError:
         return
     for name in names:
-        match = _TMP.match(name)
+        match = _TMP.match(name) if name.startswith(".") else None
         if match and int(match.group(2)) != os.getpid() and not _pid_alive(int(match.group(2))):
             yield os.path.join(directory, name)
 

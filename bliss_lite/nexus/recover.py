@@ -97,13 +97,13 @@ def recover_stale(filename: str) -> list[str]:
     for tmp in ondisk.stale_tmp_files(os.path.dirname(filename)):
         if os.path.basename(tmp).startswith(f".{os.path.basename(filename)}."):
             _unlink(tmp)
-    for entry, kinds in sorted(ondisk.listing(directory).items()):
+    for entry in sorted(ondisk.claims_in(directory), key=ondisk.entry_number):
         files = ondisk.ScanFiles(filename, entry)
-        if "claim" not in kinds or not claims.is_stale(files.claim):
+        if not claims.is_stale(files.claim):
             continue
-        if "entry" in kinds:
+        if os.path.exists(files.entry):
             done += _finish(files)
-        elif "points" in kinds:
+        elif os.path.exists(files.points):
             _unlink(files.points)
             done.append(f"entry {entry}: killed while it was being created, before its first point: left out")
         _unlink(files.claim)

@@ -10,8 +10,8 @@ in the crash-safe layout of :mod:`bliss_lite.nexus.ondisk`.
   channel) and flush, so readers following the file in SWMR mode see every block; a
   full disk or a file system turned read-only stops the scan with one sentence;
 * ``scan_end``: cut the channels to the points all of them hold, set the final status,
-  close the points file; write the entry file again with the END metadata; publish;
-  drop the claim and the lock.
+  close the points file; write the entry file again with the END metadata (the data
+  file already links to it); drop the claim and the lock.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class NexusWriter:
             created.append(self.files.entry)
             with ondisk.replacing(self.files.entry) as f:
                 layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
-            for line in master.publish(self.filename):
+            for line in master.publish(self.filename, default=self.entry_name, entry=self.entry_name):
                 warn(line)
         except BaseException as exc:
             self._abandon(created, lock)
@@ -155,7 +155,6 @@ class NexusWriter:
             with ondisk.replacing(self.files.entry) as f:
                 layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata,
                                     final=True)
-            master.publish(self.filename, default=self.entry_name)
             finished = not self._stopped  # a stopped scan's points file is finished by recovery
         except Exception as exc:
             warn(f"Scan {self.scan_nb} could not be finalised in {self.filename} ({reason(exc)}); "
@@ -172,11 +171,11 @@ class NexusWriter:
     def _take_number(self) -> None:
         """Make sure entry N.1 is this writer's: never an entry that exists, never a
         number another live process claimed."""
-        kinds = ondisk.listing(self.files.directory).get(self.entry_name, set())
-        if kinds & {"entry", "points"} or self.entry_name in master.names(self.filename):
+        if (os.path.exists(self.files.entry) or os.path.exists(self.files.points)
+                or master.holds(self.filename, self.entry_name)):
             raise NexusWriterError(
                 f"Entry {self.entry_name} already exists in {self.filename}; entries are never overwritten.")
-        if "claim" in kinds and not claims.is_stale(self.files.claim):
+        if os.path.exists(self.files.claim) and not claims.is_stale(self.files.claim):
             who = claims.claim_owner(self.files.claim)
             raise NexusWriterError(f"Scan number {self.scan_nb} of {self.filename} is claimed by another "
                                    f"process (PID {who.get('pid', '?')}).")
