@@ -12,11 +12,15 @@ SHARED_BLISS_CONFIG = REPO.parent / "shared" / "bliss_test_configuration"
 
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path_factory, monkeypatch):
-    """No test reads or writes the user's real state directory."""
+    """No test reads or writes the user's real state directory, and none inherits the
+    session-less default of another (its state lives in that test's directory)."""
+    from bliss_lite import current
+
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("BLISS_LITE_STATE_DIR", str(state))
     monkeypatch.delenv("BLISS_LITE_ROOT", raising=False)
     yield state
+    current.reset()
 
 
 @pytest.fixture

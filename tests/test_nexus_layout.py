@@ -15,7 +15,7 @@ import pytest
 import bliss_lite
 from bliss_lite import open_session
 from bliss_lite.devices.protocols import ChannelSpec
-from bliss_lite.scanning import scan_meta
+from bliss_lite import scan_meta
 
 MOTORS = ("roby", "robz", "bsy", "bsz")
 

@@ -10,7 +10,7 @@ import pytest
 from bliss_lite import open_session
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWarning, NexusWriter
-from bliss_lite.scanning import scan_meta
+from bliss_lite import scan_meta
 from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 TIMERS = [ChannelSpec("elapsed_time", "timer:elapsed_time", "s", kind="timer"),

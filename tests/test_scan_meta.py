@@ -9,8 +9,9 @@ import time
 import numpy
 import pytest
 
-from bliss_lite.scanning import scan_meta
-from bliss_lite.scanning.scan_meta import META_TIMING, ScanMeta, ScanMetadataGatherer
+from bliss_lite import current, scan_meta
+from bliss_lite.devices.protocols import ScanOutline
+from bliss_lite.scan_meta import META_TIMING, ScanMeta, ScanMetadataGatherer
 
 START, PREPARED, END = META_TIMING.START, META_TIMING.PREPARED, META_TIMING.END
 
@@ -86,7 +87,9 @@ def registry():
 def gather(registry, scan=None, timings=(START, PREPARED, END), motors=(), devices=(), user=True):
     scan = FakeScan() if scan is None else scan
     warnings: list[str] = []
-    gatherer = ScanMetadataGatherer(scan, registry.copy(), motors, devices, user=user, warn=warnings.append)
+    context = current.get().scan_context  # as the engine does: the last profile is the session's
+    gatherer = ScanMetadataGatherer(scan, registry.copy(), motors, devices, user=user, warn=warnings.append,
+                                    record_profile=lambda p: setattr(context, "last_metadata_profile", p))
     for timing in timings:
         gatherer.gather(timing)
     return scan, warnings, gatherer
@@ -657,18 +660,19 @@ class Beamline:
             store=self.store,
             scan_saving=saving,
             scan_meta=registry,
-            display=None,
             motors=lambda: [self.roby, self.bsy],
             metadata_devices=lambda: [self.beamstop],
         )
+        self.state = current.SessionState("scan_meta_test", self.context)
+        current.activate(self.state)
 
     def loopscan(self, npoints=3, counters=None, run=True, **kw):
         from bliss_lite.scanning.engine import Scan
 
         counters = [self.diode] if counters is None else counters
         kw.setdefault("save", False)
-        scan = Scan("loopscan", f"loopscan {npoints} 0.01", counters=counters, count_time=0.01,
-                    npoints=npoints, context=self.context, **kw)
+        scan = Scan(f"loopscan {npoints} 0.01", ScanOutline("loopscan", npoints, 0.01), counters=counters,
+                    context=self.context, **kw)
         if run:
             scan.run()
         return scan
@@ -676,9 +680,9 @@ class Beamline:
     def ascan(self, start, stop, npoints, **kw):
         from bliss_lite.scanning.engine import Scan
 
-        positions = [list(numpy.linspace(start, stop, npoints))]
-        scan = Scan("ascan", "ascan", counters=[self.diode], motors=[self.roby], positions=positions,
-                    count_time=0.01, npoints=npoints, save=False, context=self.context, **kw)
+        outline = ScanOutline("ascan", npoints, 0.01, motors=[self.roby],
+                              trajectories=[numpy.linspace(start, stop, npoints)], **kw)
+        scan = Scan("ascan", outline, counters=[self.diode], save=False, context=self.context)
         scan.run()
         return scan
 
@@ -687,6 +691,7 @@ class Beamline:
 def beamline(tmp_path, registry):
     bl = Beamline(tmp_path, registry)
     yield bl
+    current.deactivate(bl.state)
     bl.store.close()
 
 

@@ -8,7 +8,7 @@ import shutil
 import sys
 from typing import Any
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.commands._format import ERR, MISSING, label, rounded
 from bliss_lite.devices._text import table
 
@@ -43,7 +43,7 @@ def wa(max_cols: int = MAX_COLS, show_dial: bool = True) -> None:
         print("                   dial")
     errors: list[str] = []
     columns = []
-    for axis in _session.motors():
+    for axis in lookup.motors():
         user = _read(axis, "position", errors)
         dial = _read(axis, "dial", errors) if show_dial else None
         columns.append((label(axis), rounded(axis, user), rounded(axis, dial)))
@@ -64,8 +64,8 @@ def wu(max_cols: int = MAX_COLS) -> None:
 
 def _axis_of(item: Any) -> Any:
     if isinstance(item, str):
-        return _session.find_axis(item)
-    if _session.is_movable(item):
+        return lookup.find_axis(item)
+    if lookup.is_movable(item):
         return item
     raise TypeError(f"wm: expected motors or motor names, got {item!r}; "
                     f"intended usage is wm(axis1, axis2, ...)")
@@ -128,7 +128,7 @@ def sta() -> None:
     """The state of every motor."""
     rows = []
     errors: list[str] = []
-    for axis in _session.motors():
+    for axis in lookup.motors():
         rows.append([axis.name, str(_read(axis, "state", errors, missing="UNKNOWN"))])
     print(table(rows, headers=["Axis", "Status"]))
     _report(errors)
@@ -136,7 +136,7 @@ def sta() -> None:
 
 def lsmot() -> None:
     """The names of the session's motors."""
-    names = sorted((axis.name for axis in _session.motors()), key=str.casefold)
+    names = sorted((axis.name for axis in lookup.motors()), key=str.casefold)
     if not names:
         print("No motor found in current session's config.")
         return
@@ -160,8 +160,8 @@ def lscnt(counter_container: Any = None) -> None:
     from bliss_lite.devices.protocols import CounterContainer
 
     if counter_container is None:
-        counters = _session.counters()
-    elif _session.is_counter(counter_container):
+        counters = lookup.counters()
+    elif lookup.is_counter(counter_container):
         counters = [counter_container]
     elif isinstance(counter_container, CounterContainer):
         counters = list(counter_container.counters)
@@ -181,9 +181,9 @@ def lscnt(counter_container: Any = None) -> None:
 
 def lsmg() -> None:
     """The measurement groups; ``*`` marks ACTIVE_MG."""
-    active = _session.active_mg_name()
+    active = lookup.active_mg_name()
     text = ""
-    for group in _session.measurement_groups():
+    for group in lookup.measurement_groups():
         text += f" * {group.name}\n" if group.name == active else f"   {group.name}\n"
     print(text)
 
@@ -191,7 +191,7 @@ def lsmg() -> None:
 def lsobj(pattern: str | None = None) -> None:
     """The session objects whose name matches ``pattern`` (``*`` and ``?`` work)."""
     pattern = "*" if pattern is None else pattern
-    for name in _session.object_names():
+    for name in lookup.object_names():
         if fnmatch.fnmatchcase(name, pattern):
             print(name, end="  ")
     print("")
@@ -199,7 +199,7 @@ def lsobj(pattern: str | None = None) -> None:
 
 def lsconfig() -> None:
     """Every object of the configuration (not only the session's), by class."""
-    config = _session.config()
+    config = lookup.config()
     if config is None:
         print("No configuration loaded.")
         return

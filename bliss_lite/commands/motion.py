@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any, Sequence
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.commands._format import label
 from bliss_lite.devices._text import digits_of
 
@@ -54,7 +54,7 @@ def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
     seen: dict[int, str] = {}
     for index in range(0, len(args), 2):
         obj, value = args[index], args[index + 1]
-        if _session.is_multiple_positions(obj):
+        if lookup.is_multiple_positions(obj):
             if relative:
                 raise TypeError(f"{fname}: {obj.name} moves to named positions; use "
                                 f"mv({obj.name}, label) or {obj.name}.move(label)")
@@ -62,7 +62,7 @@ def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
             targets = obj.targets_dict[value]
             requests.append(_Request(obj, value, [t["axis"] for t in targets],
                                      [t["destination"] for t in targets]))
-        elif _session.is_movable(obj):
+        elif lookup.is_movable(obj):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 kind = "displacement" if relative else "position"
                 raise TypeError(f"{fname}: the {kind} for {obj.name} must be a number, "

@@ -11,7 +11,9 @@ import importlib.abc
 import importlib.machinery
 import sys
 import types
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
+
+from bliss_lite import current
 
 _PACKAGES = {
     "bliss": "BLISS compatibility names, provided by bliss_lite (the real BLISS is not installed).",
@@ -24,8 +26,14 @@ _PACKAGES = {
 #: modules that *are* a bliss_lite module under another name
 _ALIASES = {
     "bliss.setup_globals": "bliss_lite.compat.setup_globals",
-    "bliss.scanning.scan_meta": "bliss_lite.scanning.scan_meta",
+    "bliss.scanning.scan_meta": "bliss_lite.scan_meta",
 }
+
+
+def current_session() -> Any:
+    """The open session (``bliss.current_session``), or None."""
+    state = current.active()
+    return None if state is None else state.session
 
 
 def _standard_module(names_attr: str) -> Callable[[types.ModuleType], None]:
@@ -43,8 +51,6 @@ def _standard_module(names_attr: str) -> Callable[[types.ModuleType], None]:
 def _config_static(module: types.ModuleType) -> None:
     def get_config():
         """The configuration of the open session (BLISS: ``static.get_config()``)."""
-        from bliss_lite.compat import current_session
-
         session = current_session()
         if session is None:
             raise RuntimeError("no bliss_lite session is open: get_config() needs one")
@@ -98,7 +104,5 @@ class BlissCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def _bliss_getattr(name: str):
     """``bliss.current_session``: the open bliss_lite session (or None)."""
     if name == "current_session":
-        from bliss_lite.compat import current_session
-
         return current_session()
     raise AttributeError(f"module 'bliss' has no attribute {name!r} (bliss_lite provides only a part of BLISS)")

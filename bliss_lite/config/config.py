@@ -7,7 +7,7 @@ import importlib
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from bliss_lite.config.node import ConfigError, ConfigNode
 from bliss_lite.config.registry import ClassEntry, close_class_names
@@ -99,14 +99,6 @@ class Config:
         with self._lock:
             if text not in self.warnings:
                 self.warnings.append(text)
-
-    def check_keys(self, node: ConfigNode, known: Iterable[str],
-                   accepted: Iterable[str] = ()) -> list[str]:
-        """:meth:`ConfigNode.check_keys`, adding new warnings to :attr:`warnings`."""
-        found = node.check_keys(known, accepted)
-        for text in found:
-            self.warn(text)
-        return found
 
     # -- objects --------------------------------------------------------------------------
 

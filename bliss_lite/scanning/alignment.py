@@ -47,10 +47,6 @@ __all__ = [
 
 PLOTSELECT_KEY = "plotselect"
 
-#: plotselect's selection when no session store is available.
-_storeless_selection: list[str] = []
-
-
 class _Axis(NamedTuple):
     """A position axis of a scan: its label, its data and the motor (or None)."""
 
@@ -64,19 +60,12 @@ class _Axis(NamedTuple):
 # --------------------------------------------------------------------------------------
 
 
-def _store() -> Any:
-    try:
-        return context.current().store
-    except Exception:  # no session context can be built: keep the selection here
-        return None
-
-
 def selected_counters() -> list[str]:
     """The counter names selected with :func:`plotselect` in this session."""
-    store = _store()
-    if store is None:
-        return list(_storeless_selection)
-    return list(store.get(PLOTSELECT_KEY, None) or [])
+    ctx = context.current()
+    if ctx.store is None:
+        return list(ctx.plot_selection)
+    return list(ctx.store.get(PLOTSELECT_KEY, None) or [])
 
 
 def plotselect(*counters: Any) -> None:
@@ -97,11 +86,11 @@ def plotselect(*counters: Any) -> None:
                 raise TypeError(f"plotselect() takes counters or counter names, not {counter!r}")
             if name not in names:
                 names.append(name)
-        store = _store()
-        if store is None:
-            _storeless_selection[:] = names
+        ctx = context.current()
+        if ctx.store is None:
+            ctx.plot_selection[:] = names
         else:
-            store.set(PLOTSELECT_KEY, names)
+            ctx.store.set(PLOTSELECT_KEY, names)
     lines += ["", "Currently plotted counter(s):"]
     lines += [f"- {name}" for name in selected_counters()]
     lines.append("")
