@@ -38,7 +38,7 @@ def current_session() -> Any:
 
 def _standard_module(names_attr: str) -> Callable[[types.ModuleType], None]:
     def fill(module: types.ModuleType) -> None:
-        from bliss_lite.session import standard
+        from bliss_lite.commands import standard
 
         names = getattr(standard, names_attr)
         functions, _missing = standard.standard_functions(names)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import h5py
 import numpy
 
 from bliss_lite._common import now_iso
-from bliss_lite.events import ChannelSpec
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
+
+if TYPE_CHECKING:
+    from bliss_lite.events import ChannelSpec
 
 #: Items of an entry that the writer owns; a scan_meta category cannot replace them.
 ENTRY_ITEMS = frozenset(

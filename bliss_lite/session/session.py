@@ -216,7 +216,7 @@ class Session:
     def _build_standard_namespace(self) -> None:
         import numpy
 
-        from bliss_lite.session.standard import standard_functions
+        from bliss_lite.commands.standard import standard_functions
 
         env = self.env
         env["__name__"] = "__main__"  # what commands and scripts at the prompt expect
