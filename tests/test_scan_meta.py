@@ -922,3 +922,23 @@ def test_session_scan_file_holds_the_metadata(doc_session):
         assert instrument["mygroup/myvalue"].attrs["units"] == "mm"
         assert instrument["beamstop/status"][()].decode() == "out"
         assert instrument["positioners_start/bsy"][()] == 3.0
+
+
+def test_scan_meta_and_the_writer_share_one_rule_of_what_hdf5_can_hold():
+    import datetime
+
+    from bliss_lite.nexus.mapping import convert_value
+    from bliss_lite.scan_meta import tree
+
+    values = [1, 2**64, "é", b"x", 1.5, 1j, numpy.float32(1), numpy.arange(3), numpy.array(["a"]),
+              [1, 2], [[1, 2], [3]], ["a", 1], [numpy.arange(2), numpy.arange(2)], (1.0, 2.0),
+              datetime.datetime(2024, 1, 1), datetime.date(2024, 1, 1), {1, 2}, object(),
+              numpy.array([object()]), numpy.datetime64("2024-01-01")]
+    for value in values:
+        try:
+            convert_value(value)
+            storable = True
+        except ValueError:
+            storable = False
+        assert (tree.value_problem(value) is None) == storable, value
+    assert tree.problems({"when": datetime.datetime(2024, 1, 1)}) == []  # the writer stores it
