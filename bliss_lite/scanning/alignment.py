@@ -280,11 +280,10 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
     try:
         move_together(moves)
     except BaseException:
-        for motor, start in starts:
-            try:
-                motor.move(start, wait=True)
-            except BaseException:
-                pass
+        try:
+            move_together(starts)  # back where they were
+        except BaseException:
+            pass
         raise
 
 
