@@ -34,13 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def env(capsys, monkeypatch):
+def env(demo_session, monkeypatch):
     """The demo session's namespace (fresh state: every motor at 0)."""
     monkeypatch.setenv("COLUMNS", "80")
-    session = open_session("demo", root=REPO, verbose=False)
-    capsys.readouterr()
-    yield session.env
-    session.close()
+    return demo_session.env
 
 
 def output(capsys) -> str:
