@@ -141,7 +141,7 @@ def run_session(name: str | None, cli_root: str | None, script: str | None) -> i
     if script is not None and not os.path.isfile(script):
         return _error(f"cannot run script '{script}': no such file")
     try:
-        session = open_session(name, cli_root)
+        session = open_session(name, cli_root, protect=True)
     except (SessionNotFoundError, ConfigError) as exc:
         return _error(str(exc))
     try:
