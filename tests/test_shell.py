@@ -208,6 +208,8 @@ def test_history_is_per_session_and_survives_a_restart(tmp_path):
 
 def test_ctrl_d_leaves(demo):
     demo.child.sendeof()
+    demo.expect("Do you really want to exit")
+    demo.type("y")
     demo.child.expect(pexpect.EOF, timeout=30)
     assert demo.close() == 0
 

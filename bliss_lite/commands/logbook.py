@@ -211,7 +211,11 @@ class Elogbook:
     """The session's electronic logbook: a text file per session next to its state
     (``<state dir>/<session>.elog.txt``).  ``elogbook()`` shows its last entries;
     ``elogbook.comment("text")``, ``.info``, ``.warning``, ``.error``, ``.command``
-    and ``.print(...)`` add one; ``disable()`` / ``enable()`` stop and restart it."""
+    and ``.print(...)`` add one; ``disable()`` / ``enable()`` stop and restart it.
+
+    Args:
+        last: (when called) how many of the last lines to show, 20 by default
+    """
 
     def __init__(self) -> None:
         self.disabled = False

@@ -205,19 +205,19 @@ class Config:
 
     def _entry(self, node: ConfigNode) -> ClassEntry | None:
         """The built-in class a mapping names, as BLISS resolves it: ``class:`` (any
-        case: ``Mockup`` is ``mockup``), else the class a BLISS ``module:`` provides
-        (``module: mockup`` / ``motors.mockup`` → ``mockup``)."""
-        cls = node.get("class")
-        if not isinstance(cls, str):
-            module = node.get("module")
-            cls = module.rsplit(".", 1)[-1] if isinstance(module, str) and "package" not in node else None
-        if cls is None:
-            return None
-        entry = self.classes.get(cls)
-        if entry is None:
-            lowered = {name.lower(): e for name, e in self.classes.items()}
-            entry = lowered.get(cls.lower())
-        return entry
+        case: ``Mockup`` is ``mockup``), else, without a class, the one a BLISS ``module:``
+        names (``module: mockup`` → ``mockup``)."""
+        candidates = [node.get("class")]
+        module = node.get("module")
+        if candidates[0] is None and isinstance(module, str) and module in BLISS_MODULES:
+            candidates.append(module.rsplit(".", 1)[-1])
+        lowered = {name.lower(): entry for name, entry in self.classes.items()}
+        for name in candidates:
+            if isinstance(name, str):
+                entry = self.classes.get(name) or lowered.get(name.lower())
+                if entry is not None:
+                    return entry
+        return None
 
     def _is_user_class(self, node: ConfigNode) -> bool:
         """``package:`` (a full module path), or a ``module:`` of the beamline that is
