@@ -3,8 +3,6 @@ shell that drive hardware bliss_lite does not simulate (one line each)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from typing import Any
 
@@ -32,6 +30,9 @@ def _scan_file(scan: Any) -> tuple[str | None, str | None]:
 
 
 def _launch(program: str, args: list[str], install: str) -> None:
+    import shutil
+    import subprocess
+
     executable = shutil.which(program)
     if executable is None:
         print(f"{program} is not installed: {install}")

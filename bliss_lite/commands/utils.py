@@ -12,11 +12,7 @@ import datetime
 import inspect
 import io
 import os
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pprint import pprint
@@ -287,6 +283,8 @@ def countdown(duration_s: float, message: str = "Waiting...", end_message: str |
 
 def feedback_info_str() -> str:
     """Versions, platform and session, to paste into a bug report."""
+    import platform
+
     from bliss_lite import __version__
     from bliss_lite.commands._session import config
 
@@ -343,6 +341,10 @@ def pon() -> None:
 def poff() -> None:
     """Stop the copy started by :func:`pon` and send it to the default printer
     (``lp``); without a printer command the text is kept in a file and its name printed."""
+    import shutil
+    import subprocess
+    import tempfile
+
     if not _printer:
         raise RuntimeError("Output is not redirected to the printer (call pon() first)")
     sys.stdout = _printer.pop("stdout")
