@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, MutableMapping
 
-__all__ = ["SessionState", "activate", "active", "deactivate", "get", "reset", "set_default_factory"]
+__all__ = ["SessionState", "activate", "active", "deactivate", "get", "reset", "session",
+           "set_default_factory"]
 
 
 @dataclass
@@ -70,6 +71,11 @@ def deactivate(state: SessionState) -> None:
 def active() -> SessionState | None:
     """The open session's state, or None (never composes the default)."""
     return _active
+
+
+def session() -> Any:
+    """The open Session object (``bliss.current_session``), or None."""
+    return None if _active is None else _active.session
 
 
 def get() -> SessionState:

@@ -21,7 +21,7 @@ LAYERS = [
     ["devices"],
     ["config", "settings"],
     ["nexus"],
-    ["events", "current", "_common", "_version"],
+    ["events", "current", "_common", "_version", "utils", "signals"],
 ]
 #: What nexus may import besides itself (README: h5py/numpy and the event/protocol types).
 NEXUS_MAY_IMPORT = {"events", "_common", "_version"}
