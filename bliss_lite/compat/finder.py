@@ -33,7 +33,7 @@ _ALIASES = {
     "bliss.common.event": "bliss_lite.signals",
     "bliss.common.utils": "bliss_lite.utils",
     "bliss.common.greenlet_utils": "bliss_lite.compat.greenlet_utils",
-    "bliss.common.session": "bliss_lite.compat.session",
+    "bliss.common.session": "bliss_lite.session.bliss_session",
     "bliss.common.measurementgroup": "bliss_lite.compat.measurementgroup",
     "bliss.config.settings": "bliss_lite.compat.settings",
     "bliss.shell.cli.user_dialog": "bliss_lite.commands.dialogs",
