@@ -390,7 +390,7 @@ def test_commands_work_with_a_user_class_motor(tmp_path, capsys):
         mv(um, 2)
         umvr(um, 1)
         assert um.position == 3.0
-        assert output(capsys) == "\n        um\nuser     3.00\ndial     3.00\n"
+        assert output(capsys) == "Moving um from 2.00 to 3.00\n"
         with pytest.raises(ValueError, match="um: 11.0 is too far"):
             mvr(um, 8)
         wm("um")

@@ -300,9 +300,6 @@ class Mockup(Controller):
         run = self._data(axis).run
         return run is not None and run.kind == "jog"
 
-    def _searching_limit(self, axis: Axis) -> bool:
-        return False
-
     def home_search(self, axis: Axis, switch: int) -> None:
         data = self._data(axis)
         homes = sorted(data.home)

@@ -131,6 +131,7 @@ class Axis:
         self._disabled = False
         self._disabled_exception: str | None = None
         self._initialized = False
+        self._limit_search = False
         self._state: AxisState | None = None
         self._unit = self._yaml.unit
         self._set_pos: float | None = None
@@ -803,8 +804,8 @@ class Axis:
                     f"(enc_dial={enc_dial:10.5f}, curr_pos={curr:10.5f} "
                     f"diff={enc_dial - curr:10.5f} enc.tol={self._encoder.tolerance:10.5f})")
         self._emit("move_done")
-        if limit_error and (state.LIMPOS or state.LIMNEG) and not state.MOVING \
-                and not self._controller._searching_limit(self):
+        searching, self._limit_search = self._limit_search, False
+        if limit_error and (state.LIMPOS or state.LIMNEG) and not searching:
             raise AxisOnLimitError(f"{self._name}: {state} at {self.position}")
         if state.OFF:
             raise AxisOffError(f"{self._name}: {state}")
@@ -870,6 +871,7 @@ class Axis:
                 raise RuntimeError(f"axis {self._name} state is 'MOVING'")
             self._state = None
             self._controller.limit_search(self, limit)
+            self._limit_search = True
             self._set_pos = None
         if wait:
             self.wait_move()

@@ -228,9 +228,6 @@ class Controller:
     def _jogging(self, axis: Axis) -> bool:
         return False
 
-    def _searching_limit(self, axis: Axis) -> bool:
-        return False
-
     def read_position(self, axis: Axis) -> float:
         raise NotImplementedError
 

@@ -29,6 +29,13 @@ class Slits(CalcController):
             raise self._node.error(f"'slit_type' must be one of {', '.join(SLIT_TYPES)}, "
                                    f"got {self.slit_type!r}", "slit_type")
         self.no_offset = bool(self._node.get("no_offset", True))
+        self.scan_metadata_enabled = True
+
+    def enable_scan_metadata(self) -> None:
+        self.scan_metadata_enabled = True
+
+    def disable_scan_metadata(self) -> None:
+        self.scan_metadata_enabled = False
 
     def initialize_axis(self, axis: Axis) -> None:
         axis.no_offset = self.no_offset
