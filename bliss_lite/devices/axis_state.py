@@ -41,7 +41,9 @@ class AxisState:
         self._current_states: list[str] = []
         self._state_desc: dict[str, str] = _STANDARD_STATES
         for state in states:
-            if isinstance(state, tuple):
+            if type(state) is str and state in _STANDARD_STATES:  # the common case, fast
+                self.set(state)
+            elif isinstance(state, tuple):
                 self.create_state(*state)
                 self.set(state[0])
             else:

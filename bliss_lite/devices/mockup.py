@@ -72,6 +72,7 @@ class SimulatedClock(Clock):
 
 
 REAL_CLOCK = Clock()
+_NO_LIMITS = (-math.inf, math.inf)
 
 
 class _Run:
@@ -80,8 +81,8 @@ class _Run:
     __slots__ = ("legs", "end", "kind")
 
     def __init__(self, legs: list[TrapezoidMove], kind: str = "move") -> None:
-        t = legs[0].t0
-        for leg in legs:
+        t = legs[0].t0 + legs[0].duration
+        for leg in legs[1:]:
             leg.t0 = t
             t += leg.duration
         self.legs = legs
@@ -135,7 +136,7 @@ class _AxisData:
         self.dial = dial
         self.run: Any = None
         self.stopped = threading.Event()
-        self.hw_limits = (-math.inf, math.inf)
+        self.hw_limits = _NO_LIMITS
         self.home: set[float] = set()
         self.spu = spu
         self.off = False
@@ -264,17 +265,28 @@ class Mockup(Controller):
         low, high = data.hw_limits
         start = data.dial
         moves = []
+        t0 = self.clock.now() if t0 is None else t0
         for point, velocity in legs:
             point = min(max(point, low), high)
-            moves.append(TrapezoidMove(start, point, velocity, axis.acceleration, 0.0))
+            moves.append(TrapezoidMove(start, point, velocity, axis.acceleration, t0))
             start = point
-        moves[0].t0 = self.clock.now() if t0 is None else t0
         data.stopped.clear()
         data.run = _Run(moves, kind)
 
+    def _clean_end(self, axis: Axis) -> bool:
+        data = self._axes_data.get(axis)
+        return data is not None and not data.off and data.hw_limits == _NO_LIMITS
+
     def start_one(self, axis: Axis, dial_target: float, backlash: float = 0.0) -> None:
-        data = self._data(axis)
+        data = self._axes_data.get(axis) or self._data(axis)
         velocity = axis.velocity
+        if not backlash and data.hw_limits == _NO_LIMITS and data.run is None:
+            # fast path (a scan moves at every point)
+            if data.stopped.is_set():
+                data.stopped.clear()
+            data.run = _Run([TrapezoidMove(data.dial, dial_target, velocity, axis.acceleration,
+                                           self.clock.now())])
+            return
         legs = [(dial_target - backlash, velocity), (dial_target, velocity)] if backlash \
             else [(dial_target, velocity)]
         self._start(axis, data, legs, "move")
@@ -350,11 +362,13 @@ class Mockup(Controller):
 
     # -- state ------------------------------------------------------------------------------
     def state(self, axis: Axis) -> AxisState:
-        data = self._data(axis)
-        if self._update(data) is not None:
+        data = self._axes_data.get(axis) or self._data(axis)
+        if data.run is not None and self._update(data) is not None:
             return AxisState("MOVING")
         pos = data.dial
         low, high = data.hw_limits
+        if low == -math.inf and high == math.inf and not (data.off or data.parked or data.home):
+            return AxisState("READY")
         if pos <= low:
             state = AxisState("READY", "LIMNEG")
         elif pos >= high:
@@ -407,6 +421,9 @@ class FaultyMockup(Mockup):
         self.state_recovery_delay = 1.0
         self.state_msg_index = 0
         self._bad_state_until = -math.inf
+
+    def _clean_end(self, axis: Axis) -> bool:
+        return False
 
     def initialize_axis(self, axis: Axis) -> None:
         if self.failure_at_initialization:

@@ -132,6 +132,7 @@ class Axis:
         self._disabled_exception: str | None = None
         self._initialized = False
         self._limit_search = False
+        self._pending = False              # a move was started and has not been reported
         self._state: AxisState | None = None
         self._unit = self._yaml.unit
         self._set_pos: float | None = None
@@ -768,6 +769,7 @@ class Axis:
             if motion is not None:
                 self._state = None
                 self._controller.start_one(self, motion[0], motion[1])
+                self._pending = True
                 self._save()
         if wait:
             self.wait_move()
@@ -793,7 +795,12 @@ class Axis:
 
     def _move_done(self, limit_error: bool = True) -> None:
         """After a move: read the state and report how the move ended (once)."""
-        if self._state is not None:
+        if not self._pending:
+            return
+        self._pending = False
+        if self._encoder is None and self._controller._clean_end(self):  # nothing to report
+            if self._listeners:
+                self._emit("move_done")
             return
         state = self._state = self._controller.state(self)
         if self._encoder is not None and self._check_encoder and not self._encoder_read_mode:
@@ -843,6 +850,7 @@ class Axis:
                   f"{abs(velocity)} in {'positive' if velocity > 0 else 'negative'} direction\n"
                   f"Stop motion with: {self._name}.stop()")
             self._controller.start_jog(self, abs(velocity), direction)
+            self._pending = True
             self._save()
 
     def start_jog(self, velocity: float | None = None) -> None:
@@ -858,6 +866,7 @@ class Axis:
                 raise RuntimeError(f"axis {self._name} state is 'MOVING'")
             self._state = None
             self._controller.home_search(self, switch)
+            self._pending = True
             self._set_pos = None
         if wait:
             self.wait_move()
@@ -871,7 +880,7 @@ class Axis:
                 raise RuntimeError(f"axis {self._name} state is 'MOVING'")
             self._state = None
             self._controller.limit_search(self, limit)
-            self._limit_search = True
+            self._limit_search = self._pending = True
             self._set_pos = None
         if wait:
             self.wait_move()

@@ -225,6 +225,11 @@ class Controller:
     def _is_already_on_position(self, axis: Axis, delta: float) -> bool:
         return False
 
+    def _clean_end(self, axis: Axis) -> bool:
+        """True when a move of ``axis`` cannot have ended on a limit, powered off or in
+        fault (then its state is read only when asked)."""
+        return False
+
     def _jogging(self, axis: Axis) -> bool:
         return False
 

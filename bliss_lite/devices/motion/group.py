@@ -199,6 +199,7 @@ def start_checked(targets: dict[Any, float]) -> None:
         for controller, calc_targets in per_calc.values():
             for axis, target in calc_targets.items():
                 axis._set_pos = target
+                axis._pending = True
             controller.start_all([(a, a.user2dial(t), 0.0) for a, t in calc_targets.items()])
             started.extend(calc_targets)
     except BaseException:
