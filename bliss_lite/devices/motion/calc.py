@@ -77,6 +77,7 @@ class CalcController(Controller):
         self._pseudos: list[Axis] = []
         self._ready = False
         self._preparing = False
+        self._roles: dict[int, str] = {}
         for node in self._axis_nodes.values():
             tags = node.get("tags")
             if not isinstance(tags, str) or not tags.split():
@@ -146,8 +147,14 @@ class CalcController(Controller):
         return self._pseudos
 
     def _axis_tag(self, axis: Axis) -> str:
+        """The role of ``axis`` in this controller (its own tag)."""
+        tag = self._roles.get(id(axis))
+        if tag is not None:
+            return tag
         for tag, axes in self._tagged.items():
             if tag not in self._PROTECTED_TAGS and len(axes) == 1 and axes[0] is axis:
+                if self._ready:
+                    self._roles[id(axis)] = tag
                 return tag
         raise KeyError(f"axis {axis.name} has no role tag in controller {self.name}")
 
@@ -201,8 +208,14 @@ class CalcController(Controller):
     def _real_moves(self, targets: dict[Axis, float]) -> dict[Axis, float]:
         """{real: user target} for pseudo dial ``targets`` (other pseudos stay at their
         set positions, params at their positions)."""
-        dial = {self._axis_tag(a): a.user2dial(a._set_position)
-                for a in self._pseudos if a not in targets}
+        others = [a for a in self._pseudos if a not in targets]
+        dial: dict[str, float] = {}
+        if others:
+            set_dials = self._calc_from_real("_set_position")
+            for a in others:
+                tag = self._axis_tag(a)
+                moving_to = a._set_pos if a._pending and self.is_moving(a) else None
+                dial[tag] = set_dials[tag] if moving_to is None else a.user2dial(moving_to)
         dial.update({self._axis_tag(a): a.position for a in self._params})
         dial.update({self._axis_tag(a): t for a, t in targets.items()})
         reals = self.calc_to_real(dial)
