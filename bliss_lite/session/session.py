@@ -24,6 +24,7 @@ from bliss_lite.session.session_tree import SessionTree
 
 if TYPE_CHECKING:
     from bliss_lite.config import Config
+    from bliss_lite.events import ScanSubscriber
     from bliss_lite.scanning.context import ScanContext
     from bliss_lite.settings import StateStore
 
@@ -163,6 +164,17 @@ class Session:
             print(f"Warning: load_script('{script_name}'): protected name(s) not exported: "
                   f"{', '.join(refused)}", file=sys.stderr)
         return ok
+
+    def subscribe(self, subscriber: "ScanSubscriber") -> None:
+        """Give ``subscriber`` the events of every scan of this session from the next
+        scan on (see :mod:`bliss_lite.events`; wrap a slow one in
+        :class:`~bliss_lite.events.QueuedSubscriber`)."""
+        if not any(subscriber is s for s in self.context.subscribers):
+            self.context.subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: "ScanSubscriber") -> None:
+        """Stop giving ``subscriber`` scan events (from the next scan on)."""
+        self.context.subscribers[:] = [s for s in self.context.subscribers if s is not subscriber]
 
     def close(self) -> None:
         """Flush the state store and stop being the current session (idempotent).
