@@ -18,7 +18,7 @@ together (every real's limits checked first).
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Iterable
 
 from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.motion.axis import Axis, NoSettingsAxis
