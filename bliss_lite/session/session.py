@@ -341,12 +341,22 @@ class Session:
         from bliss_lite.scanning import scan_meta
         from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
         from bliss_lite.scanning.display import ScanDisplay
+        from bliss_lite.scanning import esrf_saving
         from bliss_lite.scanning.scan_saving import ScanSaving
 
-        scan_saving = ScanSaving(self.name, self.store, self._scan_saving_defaults())
+        sections = self._scan_saving_defaults()
+        esrf = any(esrf_saving.is_esrf_config(section) for section in sections)
+        saving_class = esrf_saving.ESRFScanSaving if esrf else ScanSaving
+        scan_saving = saving_class(self.name, self.store, sections)
         display = ScanDisplay(self.store)
         self.scan_meta = scan_meta.create_user_scan_meta()
         env = self.env
+        factories = [nexus.scan_writer, display.subscriber]
+        if esrf:   # the master files, and the dataset metadata in every scan of a dataset
+            factories.append(esrf_saving.master_files_factory(scan_saving))
+            scan_meta.ScanMeta.add_categories(["dataset"])
+            self.scan_meta.dataset.set("dataset", lambda scan: scan_saving.gather_dataset_metadata(
+                commands.devices_in(env)))
 
         def motors() -> list:
             return commands.motors(env)
@@ -370,7 +380,7 @@ class Session:
             motors=motors,
             metadata_devices=metadata_devices,
             default_counters=default_counters,
-            subscriber_factories=[nexus.scan_writer, display.subscriber],
+            subscriber_factories=factories,
             last_entry_number=nexus.last_entry_number,
             scans=collections.deque(maxlen=20),
             user_name=getattr(scan_saving, "user_name", ""),

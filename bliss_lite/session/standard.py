@@ -16,14 +16,17 @@ SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2sca
 ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto_com",
              "goto_cen", "goto_min", "plotselect")
 METADATA = ("metadata_profiling",)
+DATA_POLICY = ("newproposal", "endproposal", "newsample", "newcollection", "newdataset",
+               "enddataset")
 
 #: where each group lives
 _PROVIDERS = (
     ("bliss_lite.commands", MOTION + LISTING),
     ("bliss_lite.scanning", SCANS + ALIGNMENT + METADATA),
+    ("bliss_lite.scanning.esrf_saving", DATA_POLICY),
 )
 
-ALL = MOTION + LISTING + SCANS + ALIGNMENT + METADATA
+ALL = MOTION + LISTING + SCANS + ALIGNMENT + METADATA + DATA_POLICY
 #: what ``bliss.common.scans`` holds
 SCAN_MODULE = SCANS + ALIGNMENT
 
