@@ -17,7 +17,7 @@ import h5py
 import numpy
 
 from bliss_lite._common import now_iso
-from bliss_lite.devices.protocols import ChannelSpec
+from bliss_lite.events import ChannelSpec
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
 
 #: Items of an entry that the writer owns; a scan_meta category cannot replace them.

@@ -21,7 +21,7 @@ import numpy
 from bliss_lite.nexus import layout
 from bliss_lite.nexus.datafile import LIBVER, OpenedFile, open_for_writing
 from bliss_lite.nexus.errors import NexusWriterError, warn
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 
 class NexusWriter:

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy
 
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 __all__ = ["ScanData", "ScanDataStore"]
 
