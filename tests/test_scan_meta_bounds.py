@@ -111,7 +111,7 @@ def test_failing_generators_never_cost_the_rest_of_the_end_metadata(tmp_path: Pa
     assert ("WARNING: cannot generate metadata from 'own_output' for category 'instrument': "
             "dropped key 'again' in 'own' holds a dict that contains it (a self-reference)") in warnings
     assert any(w.startswith("WARNING: cannot generate metadata from 'deep' for category "
-                            f"'instrument': dropped key 'a' in 'deep/a/a/") for w in warnings)
+                            "'instrument': dropped key 'a' in 'deep/a/a/") for w in warnings)
     assert ("WARNING: cannot generate metadata from 'nul_key' for category 'instrument': "
             "dropped key 'a\\x00b' in 'nul' contains a control character") in warnings
     assert any(w.startswith("WARNING: scan_meta 'instrument' entry 'changed' is not used: ")

@@ -98,6 +98,8 @@ def test_ctrl_c_during_a_long_setup_gives_the_prompt(tmp_path: Path) -> None:
         terminal.expect("ALIVE 1 False diode")
         terminal.expect("S [2]: ")
         terminal.type("exit()")
+        terminal.expect("Do you really want to exit")
+        terminal.type("y")
         terminal.child.expect(pexpect.EOF, timeout=30)
     finally:
         status = terminal.close()

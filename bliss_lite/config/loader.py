@@ -94,13 +94,12 @@ def name_near(text: str, line: int | None) -> str | None:
 class _Collection:
     """A mapping or a list being built."""
 
-    __slots__ = ("value", "size", "anchor", "line", "key", "key_line", "pairs", "merges")
+    __slots__ = ("value", "size", "anchor", "key", "key_line", "pairs", "merges")
 
-    def __init__(self, value: Any, anchor: str | None, line: int) -> None:
+    def __init__(self, value: Any, anchor: str | None) -> None:
         self.value = value
         self.size = 1          # values in the expanded subtree, this one included
         self.anchor = anchor
-        self.line = line
         self.key: Any = _NO_KEY  # mappings: the key waiting for its value
         self.key_line = 0
         self.pairs: list[tuple[Any, Any, int]] | None = None
@@ -172,10 +171,10 @@ class _Builder:
                                      f"{MAX_DEPTH} levels", event.start_mark)
                 if kind is mapping_start:
                     collection = _Collection(ConfigNode(filename=self.filename, line=line),
-                                             event.anchor, line)
+                                             event.anchor)
                     collection.pairs = []
                 else:
-                    collection = _Collection([], event.anchor, line)
+                    collection = _Collection([], event.anchor)
                 if event.anchor is not None:
                     self.open_anchors[event.anchor] = line
                 stack.append(collection)

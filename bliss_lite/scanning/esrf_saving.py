@@ -59,6 +59,9 @@ _SESSION_FORMAT = "%Y%m%d"
 # characters a proposal, collection or dataset name cannot hold (they become
 # directory names, reachable from Windows and in URLs, and are used in templates)
 _FORBIDDEN = set('/\\{}%\0<>:"\'|?*@#') | {chr(i) for i in range(32)}
+_POLICY_FIELDS = ("base_path", "template", "data_filename", "data_policy", "proposal_name",
+                  "proposal_type", "beamline", "proposal_dirname", "proposal_session_name",
+                  "collection_name", "dataset_name")
 #: what the user is told once per session
 NO_ICAT = ("Note: bliss_lite has no ICAT server: datasets are not registered with ICAT; "
            "their metadata is written in the dataset's file")
@@ -488,7 +491,7 @@ class ESRFScanSaving(ScanSaving):
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
-        data.update({key: getattr(self, key) for key in self._info_keys() if key not in data})
+        data.update({key: getattr(self, key) for key in _POLICY_FIELDS})
         return data
 
     # -- dataset metadata --------------------------------------------------------------------

@@ -385,10 +385,9 @@ class Session:
     def _build_scan_context(self) -> None:
         from bliss_lite import commands, nexus
         from bliss_lite.devices.protocols import HasMetadataForScan
-        from bliss_lite.scanning import scan_meta
+        from bliss_lite.scanning import esrf_saving, scan_meta
         from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
         from bliss_lite.scanning.display import ScanDisplay
-        from bliss_lite.scanning import esrf_saving
         from bliss_lite.scanning.scan_saving import ScanSaving
 
         sections = self._scan_saving_defaults()
