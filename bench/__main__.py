@@ -121,6 +121,26 @@ def startup_case(runs: int, rows: list[dict]) -> None:
                      "ratio": ""})
 
 
+def config_size_case(runs: int, rows: list[dict]) -> None:
+    """Session start-up time against the size of the configuration (one YAML file)."""
+    import tempfile
+
+    sys.path.insert(0, str(HERE))
+    from config_size import write
+
+    exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    with tempfile.TemporaryDirectory() as tmp:
+        env_dir = Path(tmp) / "state"
+        for size in (1_000, 100_000, 1_000_000, 10_000_000):
+            root = Path(tmp) / f"bl{size}"
+            objects = write(root, size)
+            cmd = ["env", f"BLISS_LITE_STATE_DIR={env_dir}", exe, "--root", str(root), "-s", "s"]
+            times = [wall(cmd, stdin="exit()\n") for _ in range(max(2, runs // (1 + size // 2_000_000)))]
+            rows.append({"case": f"bliss-lite start-up, config of {size / 1e6:g} MB ({objects} objects)",
+                         "unit": "s (whole process)", "bliss_lite": stats(times),
+                         "peer": "target: linear, <= 2 s at 10 MB", "ratio": ""})
+
+
 def pty_startup_case(runs: int, rows: list[dict]) -> None:
     from bench.pty_startup import time_to_prompt
 
@@ -216,6 +236,7 @@ CASES = {
     "startup": startup_case,
     "pty_startup": pty_startup_case,
     "fidelity": fidelity_case,
+    "config_size": config_size_case,
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
