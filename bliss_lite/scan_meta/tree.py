@@ -127,7 +127,12 @@ def _describe(value: Any) -> str:
 def value_problem(value: Any) -> str | None:
     """Why ``value`` (not a dict) cannot be stored in HDF5, or None.  Whether it can
     is the writer's rule (:func:`bliss_lite.nexus.mapping.convert_value`); this only
-    words the reason for a metadata key."""
+    words the reason for a metadata key, and first refuses what no rule may walk
+    (a list containing itself, or nested deeper than MAX_DEPTH)."""
+    if isinstance(value, (list, tuple)):
+        problem = _sequence_problem(value)
+        if problem is not None and (problem == "contains itself" or problem.startswith("is nested")):
+            return f"is a list that {problem}"
     try:
         convert_value(value)
         return None
