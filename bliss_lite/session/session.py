@@ -94,6 +94,7 @@ class Session:
         self.tree = SessionTree(self.config)
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
+        self._plot_link: Any = None
 
     # -- public API -------------------------------------------------------------------
     def setup(self) -> bool:
@@ -119,6 +120,9 @@ class Session:
         for session_name in setup_order:
             self._run_setup_file(session_name)
         self.env.protect(self._protected_names())
+        from bliss_lite import flint
+
+        flint.open_for_session(self)
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
@@ -196,6 +200,8 @@ class Session:
             scan_meta.set_user_scan_meta(None)
         self._warnings.uninstall()
         self._uninstall_hooks()
+        if self._plot_link is not None:
+            self._plot_link.close()
         self.store.close()
 
     def __enter__(self) -> "Session":
@@ -382,6 +388,10 @@ class Session:
         env["SCAN_SAVING"] = scan_saving
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
+        from bliss_lite import flint
+
+        self._plot_link = flint.PlotLink(display, self.name)  # the live plot window (flint())
+        self.subscribe(self._plot_link)
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
