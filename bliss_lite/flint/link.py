@@ -154,6 +154,11 @@ class FlintProxy:
         """The names of the window's tabs."""
         return list(self._window.request("tabs")["tabs"])
 
+    def describe(self) -> dict:
+        """What each tab shows: ``{tab: {"title", "x_label", "y_label", "items":
+        {name: {"kind", ...}}}}``."""
+        return dict(self._window.request("describe")["views"])
+
     def grab(self, filename: str, tab: str | None = None) -> str:
         """Save a picture of tab ``tab`` (default: the current one) as PNG ``filename``."""
         return self._window.request("grab", filename=os.path.abspath(filename), tab=tab)["filename"]

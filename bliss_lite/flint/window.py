@@ -310,6 +310,26 @@ class FlintWindow(qt.QMainWindow):
             return
         self.tabs.setCurrentWidget(view)
 
+    def describe(self) -> dict:
+        """What each tab shows: title, axis labels, items (curves, markers...)."""
+        views = {}
+        for name in self.tab_names():
+            plot = self._tab(name)
+            items = {}
+            for item in plot.getItems():
+                kind = type(item).__name__
+                entry: dict[str, Any] = {"kind": kind}
+                if hasattr(item, "getXPosition") and kind.endswith("Marker"):
+                    entry.update(position=item.getXPosition(), text=item.getText())
+                elif hasattr(item, "getXData") and kind in ("Curve", "Scatter"):
+                    entry["points"] = int(numpy.isfinite(item.getXData(copy=False)).sum())
+                elif kind == "ImageData":
+                    entry["shape"] = list(item.getData(copy=False).shape)
+                items[item.getName()] = entry
+            views[name] = {"title": plot.getGraphTitle(), "x_label": plot.getXAxis().getLabel(),
+                           "y_label": plot.getYAxis().getLabel(), "items": items}
+        return views
+
     def tab_names(self) -> list[str]:
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
@@ -345,6 +365,8 @@ class FlintWindow(qt.QMainWindow):
                 answer["filename"] = str(message["filename"])
             elif cmd == "tabs":
                 answer["tabs"] = self.tab_names()
+            elif cmd == "describe":
+                answer["views"] = self.describe()
             elif cmd == "draw_log":
                 uid = message.get("uid")
                 answer["log"] = [list(entry[1:]) for entry in self.draw_log if uid in (None, entry[0])]
