@@ -162,6 +162,27 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def plot_case(runs: int, rows: list[dict]) -> None:
+    """The live plot window: latency to drawn, and throughput with it open vs closed."""
+    import importlib.util
+
+    if importlib.util.find_spec("silx") is None or importlib.util.find_spec("PyQt5") is None:
+        rows.append({"case": "plot: skipped (the flint extra is not installed: pip install '.[flint]')",
+                     "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+        return
+    out = subprocess.run([sys.executable, str(HERE / "plot_bench.py"), "--repeats", str(runs)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        r = json.loads(line)
+        if "median_ms" in r:
+            rows.append({"case": r["case"], "unit": "ms", "bliss_lite": f"{r['median_ms']:g}",
+                         "peer": f"p95 {r['p95_ms']:g} ms", "ratio": ""})
+        else:
+            rows.append({"case": r["case"] + ", window closed vs open", "unit": "points/s",
+                         "bliss_lite": f"{r['closed_points_s']} vs {r['open_points_s']}",
+                         "peer": f"{r['slowdown_percent']:g} % slower", "ratio": "goal <= 5 %"})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -181,6 +202,7 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "plot": plot_case,
 }
 
 
