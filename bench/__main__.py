@@ -210,7 +210,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,plot")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

@@ -16,7 +16,8 @@ map over both motors, axes fixed from ``scan_info``), **Image** (a 2-D detector'
 latest frame, its colour scale and the ROIs of its channel's ``attrs["rois"]``,
 ``{name: {"kind": "rect", "x", "y", "width", "height"}}`` as BLISS's Lima ROIs),
 **Spectrum** (a 1-D detector's latest spectrum), and one tab per ``plot(data,
-name=...)``.  Views are redrawn on a 40 ms timer with the latest data only.
+name=...)``.  Views are redrawn with the latest data only, every 40 ms or twice the time the last
+redraw took, whichever is longer.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ CURVE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 ROI_COLOR = "#ff00ff"
 MARKER_COLOR = "#ff8c00"
 UPDATE_PERIOD_MS = 40
+#: Curves of at most this many points show a symbol per point.
+SYMBOLS_UP_TO = 200
 
 
 def _label(channel: Any) -> str:
@@ -72,7 +75,8 @@ class CurveView(Plot1D):
         for i, signal in enumerate(choice.signals):
             legends.add(signal.name)
             self.addCurve(x, scan.data(signal), legend=signal.name, color=CURVE_COLORS[i % len(CURVE_COLORS)],
-                          linewidth=2, symbol="o", resetzoom=False, ylabel=_label(signal))
+                          linewidth=2, symbol="o" if n <= SYMBOLS_UP_TO else "", resetzoom=False,
+                          ylabel=_label(signal))
         for legend in self._legends - legends:
             self.remove(legend, kind="curve")
         self._legends = legends
@@ -244,10 +248,15 @@ class FlintWindow(qt.QMainWindow):
 
     def update_views(self) -> None:
         """Draw what changed since the last call (the timer calls it)."""
+        started = time.perf_counter()
         try:
             self._update_views()
         except Exception:  # an exception escaping a Qt slot would abort the process
             traceback.print_exc()
+        # A slow redraw waits twice its time before the next: the window never takes
+        # more than about a third of a core from the scans it follows.
+        spent_ms = 1000 * (time.perf_counter() - started)
+        self._timer.setInterval(int(max(UPDATE_PERIOD_MS, 2 * spent_ms)))
 
     def _update_views(self) -> None:
         changed, actions = self.model.apply()
