@@ -40,7 +40,7 @@ from silx.gui.plot import Plot1D, Plot2D
 from silx.gui.plot.items import Scatter
 
 from bliss_lite.flint import protocol
-from bliss_lite.flint.model import PLOT_TYPE, LiveScan, PlotModel
+from bliss_lite.flint.model import LiveScan, PlotModel
 
 __all__ = ["FlintWindow", "main", "CURVE_COLORS"]
 
@@ -66,7 +66,7 @@ class CurveView(Plot1D):
         self._legends: set[str] = set()
         self._marker_legends: set[str] = set()
 
-    def show_scan(self, scan: LiveScan, markers: dict[str, dict], reset: bool) -> None:
+    def show_scan(self, scan: LiveScan, markers: dict[str, dict]) -> None:
         choice = scan.choice
         x_channel = choice.axes[0] if choice.axes else None
         n = scan.npoints
@@ -266,7 +266,7 @@ class FlintWindow(qt.QMainWindow):
         if scan is not None:
             new = "new scan" in changed
             if scan.choice.kind == "curve" and ("curve" in changed or new):
-                self.curve.show_scan(scan, self.model.markers.get(scan.key.uid, {}), new)
+                self.curve.show_scan(scan, self.model.markers.get(scan.key.uid, {}))
                 self._drawn(scan, "curve", scan.npoints - 1, self.curve)
                 if new:
                     self.tabs.setCurrentWidget(self.curve)
@@ -314,7 +314,7 @@ class FlintWindow(qt.QMainWindow):
             view.show_frame(scan, images[0])
         elif scan.choice.kind is not None:
             view = self._view(name, CurveView)
-            view.show_scan(scan, {}, True)
+            view.show_scan(scan, {})
         else:
             return
         self.tabs.setCurrentWidget(view)
