@@ -164,6 +164,18 @@ def metadata_case(runs: int, rows: list[dict]) -> None:
                      "ratio": "target < 1 ms" if r["case"] == "statics50" else ""})
 
 
+def motion_case(runs: int, rows: list[dict]) -> None:
+    """Issue 12: µs per move (zero motion time) and ascan over a slits gap."""
+    results = [run_json(lite("motion", "10000")) for _ in range(runs)]
+    rows.append({"case": "mockup axis move(), zero motion time", "unit": "µs/move",
+                 "bliss_lite": stats([r["mockup_move_us"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "calc axis move() over its real, zero motion time", "unit": "µs/move",
+                 "bliss_lite": stats([r["calc_move_us"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "ascan(slits vgap, 0, 1, 10000, 0, 3 counters)", "unit": "points/s",
+                 "bliss_lite": stats([r["slits_ascan_points_per_s"] for r in results]), "peer": "",
+                 "ratio": ""})
+
+
 def writer_case(runs: int, rows: list[dict]) -> None:
     """The writer's own figures (cost per point and block, size, SWMR latency)."""
     out = subprocess.run([sys.executable, str(HERE / "writer_bench.py")], check=True,
@@ -214,6 +226,7 @@ CASES = {
     "memory": memory_case,
     "writer": writer_case,
     "plot": plot_case,
+    "motion": motion_case,
 }
 
 
@@ -221,7 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,plot")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

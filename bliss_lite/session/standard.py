@@ -13,7 +13,8 @@ from typing import Any
 
 _MISSING = object()
 
-MOTION = ("mv", "mvr", "umv", "umvr", "wa", "wm", "wu", "sta")
+MOTION = ("mv", "mvr", "umv", "umvr", "wa", "wm", "wu", "sta", "mvd", "mvdr", "umvd", "umvdr",
+          "move", "rockit", "sync", "stm")
 LISTING = ("lsmot", "lscnt", "lsmg", "lsobj", "lsconfig")
 SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2scan",
          "anscan", "dnscan", "amesh", "dmesh", "pointscan", "lookupscan", "lineup")
