@@ -319,15 +319,16 @@ def test_loopscan_plots_against_time_and_plotselect_plotinit_choose_the_curves(l
 def test_a_mesh_is_a_growing_map(live):
     session, window, tmp = live
     env = session.env
-    scan = env["amesh"](env["mx"], 0, 1, 9, env["my"], 0, 1, 7, 0.03, env["diode"], run=False)
+    scan = env["amesh"](env["mx"], 0, 1, 9, env["my"], 0, 1, 7, 0.08, env["diode"], run=False)
     thread = threading.Thread(target=scan.run)
     thread.start()
     try:
         deadline = time.monotonic() + 30
         while scan.key is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        wait_drawn(window, scan.key.uid, "scatter", 15)
+        wait_drawn(window, scan.key.uid, "scatter", 10)
         early = pixels(window.grab(str(tmp / "mesh_early.png"), "Scatter"))
+        early_points = window.describe()["Scatter"]["items"]["mesh"]["points"]
     finally:
         thread.join()
     wait_drawn(window, scan.key.uid, "scatter", 79)
@@ -335,7 +336,9 @@ def test_a_mesh_is_a_growing_map(live):
     width = late.shape[1]
     area_early = coloured(early[:, : int(width * 0.8)]).sum()
     area_late = coloured(late[:, : int(width * 0.8)]).sum()
-    assert 0 < area_early < 0.8 * area_late
+    assert 0 < area_early < area_late
+    if early_points < 60:  # on a busy machine the first picture may come late
+        assert area_early < 0.8 * area_late
     scatter = window.describe()["Scatter"]
     assert scatter["x_label"] == "mx [mm]" and scatter["y_label"] == "my [mm]"
 
