@@ -103,6 +103,7 @@ class Session:
         self.tree = SessionTree(self.config)
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
+        self._plot_link: Any = None
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -150,6 +151,9 @@ class Session:
                 break   # exit() or Ctrl-C: the setup ends here, the session goes on
         if self.protect_names:
             self.env.protect(self._protected_names())
+        from bliss_lite import flint
+
+        flint.open_for_session(self)
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
@@ -232,6 +236,8 @@ class Session:
             scan_meta.set_user_scan_meta(None)
         self._warnings.uninstall()
         self._uninstall_hooks()
+        if self._plot_link is not None:
+            self._plot_link.close()
         for other in self._other_sessions.values():
             other.close()
         self.store.close()
@@ -434,6 +440,10 @@ class Session:
         env["SCAN_SAVING"] = scan_saving
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
+        from bliss_lite import flint
+
+        self._plot_link = flint.PlotLink(display, self.name)  # the live plot window (flint())
+        self.subscribe(self._plot_link)
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
