@@ -219,6 +219,27 @@ def wire_case(runs: int, rows: list[dict]) -> None:
                  "peer": f"{r['start_bytes']} bytes", "ratio": ""})
 
 
+def plot_case(runs: int, rows: list[dict]) -> None:
+    """The live plot window: latency to drawn, and throughput with it open vs closed."""
+    import importlib.util
+
+    if importlib.util.find_spec("silx") is None or importlib.util.find_spec("PyQt5") is None:
+        rows.append({"case": "plot: skipped (the flint extra is not installed: pip install '.[flint]')",
+                     "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+        return
+    out = subprocess.run([sys.executable, str(HERE / "plot_bench.py"), "--repeats", str(runs)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        r = json.loads(line)
+        if "median_ms" in r:
+            rows.append({"case": r["case"], "unit": "ms", "bliss_lite": f"{r['median_ms']:g}",
+                         "peer": f"p95 {r['p95_ms']:g} ms", "ratio": ""})
+        else:
+            rows.append({"case": r["case"] + ", window closed vs open", "unit": "points/s",
+                         "bliss_lite": f"{r['closed_points_s']} vs {r['open_points_s']}",
+                         "peer": f"{r['slowdown_percent']:g} % slower", "ratio": "goal <= 5 %"})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -241,6 +262,7 @@ CASES = {
     "memory": memory_case,
     "writer": writer_case,
     "wire": wire_case,
+    "plot": plot_case,
     "motion": motion_case,
 }
 
@@ -249,7 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,wire")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,wire")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

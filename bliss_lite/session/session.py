@@ -105,6 +105,7 @@ class Session:
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
         self._state: "SessionState | None" = None
+        self._plot_link: Any = None
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -152,6 +153,9 @@ class Session:
                 break   # exit() or Ctrl-C: the setup ends here, the session goes on
         if self.protect_names:
             self.env.protect(self._protected_names())
+        from bliss_lite import flint
+
+        flint.open_for_session(self)
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
@@ -226,6 +230,8 @@ class Session:
         if self._state is not None:
             current.deactivate(self._state)
         self._warnings.uninstall()
+        if self._plot_link is not None:
+            self._plot_link.close()
         for other in self._other_sessions.values():
             other.close()
         self.store.close()
@@ -421,6 +427,10 @@ class Session:
         env["SCAN_SAVING"] = scan_saving
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
+        from bliss_lite import flint
+
+        self._plot_link = flint.PlotLink(display, self.name)  # the live plot window (flint())
+        self.subscribe(self._plot_link)
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
