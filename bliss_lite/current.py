@@ -91,8 +91,10 @@ def get() -> SessionState:
 
 
 def reset() -> None:
-    """Forget the current session and close the session-less default (tests)."""
-    global _active, _default
-    default, _active, _default = _default, None, None
+    """Close the session-less default, so that the next :func:`get` without an open
+    session composes a fresh one (tests).  An open session stays current until it
+    closes."""
+    global _default
+    default, _default = _default, None
     if default is not None and default.close is not None:
         default.close()

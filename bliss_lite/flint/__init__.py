@@ -25,13 +25,14 @@ __all__ = ["flint", "plotinit", "replot", "plot", "edit_roi_counters", "FlintPro
 
 def _link() -> PlotLink:
     """The current session's plot link (made for a session-less context)."""
-    from bliss_lite.scanning import context
+    from bliss_lite import current
 
-    ctx = context.current()
+    state = current.get()
+    ctx = state.scan_context
     for subscriber in ctx.subscribers:
         if isinstance(subscriber, PlotLink):
             return subscriber
-    link = PlotLink(ctx.display, ctx.session_name)
+    link = PlotLink(state.namespace.get("SCAN_DISPLAY"), ctx.session_name)
     ctx.subscribers.append(link)
     return link
 
