@@ -154,10 +154,22 @@ class Config:
                              node, key) from None
         return obj
 
-    def _create(self, name: str, node: ConfigNode) -> Any:
+    def _builtin(self, node: ConfigNode) -> ClassEntry | None:
+        """The built-in class of ``node``, unless its ``module:``/``package:`` names a
+        module the built-in does not stand in for (then it is a user class)."""
         cls = node.get("class")
         entry = self.classes.get(cls) if isinstance(cls, str) else None
-        if "module" in node or (entry is not None and not entry.controller):
+        where = node.get("module", node.get("package"))
+        if entry is None or where is None:
+            return entry
+        if isinstance(where, str) and where.removeprefix("bliss.controllers.") in entry.modules:
+            return entry
+        return None
+
+    def _create(self, name: str, node: ConfigNode) -> Any:
+        entry = self._builtin(node)
+        if (entry is None and ("module" in node or "package" in node)) \
+                or (entry is not None and not entry.controller):
             return self._build(name, node)
         if entry is not None:
             return self._controller(node, name)
@@ -186,19 +198,19 @@ class Config:
 
     def _build(self, name: str | None, node: ConfigNode) -> Any:
         """A controller or object from its own mapping (user class or registered)."""
-        if "module" in node:
+        entry = self._builtin(node)
+        if entry is None and ("module" in node or "package" in node):
             cls = self._user_class(node)
             return self._call(lambda n, nd, _cfg: cls(n, nd), name, node)
-        cls = node.get("class")
-        entry = self.classes.get(cls) if isinstance(cls, str) else None
         if entry is None:
-            raise node.error(self._unknown_class_message(cls), "class")
+            raise node.error(self._unknown_class_message(node.get("class")), "class")
         return self._call(entry.factory, name, node)
 
     def _user_class(self, node: ConfigNode) -> type:
-        module, cls = node.get("module"), node.get("class")
+        key = "module" if "module" in node else "package"
+        module, cls = node.get(key), node.get("class")
         if not isinstance(module, str) or not module:
-            raise node.error(f"'module' must be a Python module name, got {module!r}", "module")
+            raise node.error(f"'{key}' must be a Python module name, got {module!r}", key)
         if not isinstance(cls, str) or not cls:
             raise node.error(f"'module: {module}' needs a 'class:' naming the class to create",
                              "module")
@@ -207,10 +219,19 @@ class Config:
         if added:
             sys.path.insert(0, root)
         try:
-            imported = importlib.import_module(module)
+            try:
+                imported = importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                # BLISS's rule: 'module: X' is bliss.controllers.X when no X is importable
+                if key != "module" or module.startswith("bliss") or exc.name != module.split(".")[0]:
+                    raise
+                try:
+                    imported = importlib.import_module(f"bliss.controllers.{module}")
+                except ImportError:
+                    raise exc from None
         except Exception as exc:
             raise node.error(f"cannot import module '{module}' for class '{cls}' "
-                             f"({type(exc).__name__}: {exc})", "module") from exc
+                             f"({type(exc).__name__}: {exc})", key) from exc
         finally:
             if added and root in sys.path:
                 sys.path.remove(root)

@@ -24,10 +24,15 @@ class ClassEntry:
     and its ``axes:``): the factory is called once per controller mapping (``name`` is
     None when the controller has none) and children are obtained with
     ``controller.get_child(name)``.
+
+    ``modules`` are the BLISS modules (``module:``/``package:``, with or without
+    ``bliss.controllers.``) for which the built-in class stands in, e.g. ``("mca",)``
+    for ``module: mca`` + ``class: SimulatedMCA``.
     """
 
     factory: Factory
     controller: bool = False
+    modules: tuple[str, ...] = ()
 
 
 def close_class_names(name: str, known: Iterable[str]) -> list[str]:

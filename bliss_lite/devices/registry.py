@@ -8,6 +8,10 @@ from bliss_lite.devices.mockup import mockup
 from bliss_lite.devices.multiple_positions import multiple_positions
 from bliss_lite.devices.simulation_counter import simulation_counter
 from bliss_lite.devices.simulation_diode import simulation_diode
+from bliss_lite.devices.counters import calc
+from bliss_lite.devices.demo_diodes import fixed_data_diode, sample_stage_diode
+from bliss_lite.devices.lima import lima
+from bliss_lite.devices.mca import simulated_mca
 
 #: ``class:`` name → how to create it (``Config(root, classes=BUILTIN_CLASSES)``).
 BUILTIN_CLASSES: dict[str, ClassEntry] = {
@@ -17,4 +21,17 @@ BUILTIN_CLASSES: dict[str, ClassEntry] = {
     "MultiplePositions": ClassEntry(multiple_positions),
     "MultiplePosition": ClassEntry(multiple_positions),
     "MeasurementGroup": ClassEntry(measurement_group),
+    "SimulatedMCA": ClassEntry(simulated_mca, modules=("mca", "mca.simulation")),
+    "Lima": ClassEntry(lima, modules=("lima", "lima.lima_base")),
+    "ExpressionCalcCounterController": ClassEntry(
+        calc.calc_factory(calc.ExpressionCalcCounterController), modules=("expression_based_calc",)),
+    "ExpressionCalcCounter": ClassEntry(
+        calc.calc_factory(calc.ExpressionCalcCounter), modules=("expression_based_calc",)),
+    "MeanCalcCounterController": ClassEntry(
+        calc.calc_factory(calc.MeanCalcCounterController), modules=("simulation_calc_counter",)),
+    "Times2CalcCounterController": ClassEntry(
+        calc.calc_factory(calc.Times2CalcCounterController), modules=("simulation_calc_counter",)),
+    "RoiCalcCounterController": ClassEntry(calc.calc_factory(calc.RoiCalcCounterController)),
+    "SampleStageDiode": ClassEntry(sample_stage_diode, modules=("demo.sample_stage_diode",)),
+    "FixedDataDiode": ClassEntry(fixed_data_diode, modules=("demo.fixed_data_diode",)),
 }

@@ -73,6 +73,9 @@ class NexusWriter:
             self._datasets = layout.create_entry(
                 f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
             self._varlen = {n.spec.fullname for n in self._nodes if any(s < 0 for s in n.spec.shape)}
+            # where each channel's data is, for readers of the scan (get_data() of images)
+            event.scan_info["data_locations"] = {
+                n.spec.fullname: (self.filename, n.path(self.entry_name)) for n in self._nodes}
             f.flush()
             if opened.swmr_capable:
                 f.swmr_mode = True

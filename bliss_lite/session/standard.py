@@ -16,14 +16,16 @@ SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2sca
 ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto_com",
              "goto_cen", "goto_min", "plotselect")
 METADATA = ("metadata_profiling",)
+LIMA = ("limatake", "limastat")
 
 #: where each group lives
 _PROVIDERS = (
     ("bliss_lite.commands", MOTION + LISTING),
     ("bliss_lite.scanning", SCANS + ALIGNMENT + METADATA),
+    ("bliss_lite.scanning.lima_commands", LIMA),
 )
 
-ALL = MOTION + LISTING + SCANS + ALIGNMENT + METADATA
+ALL = MOTION + LISTING + SCANS + ALIGNMENT + METADATA + LIMA
 #: what ``bliss.common.scans`` holds
 SCAN_MODULE = SCANS + ALIGNMENT
 
