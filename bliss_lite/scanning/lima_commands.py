@@ -67,7 +67,8 @@ def limastat(*limadevs: Any) -> None:
             dataset = f[where[1]]
             raw = dataset.size * dataset.dtype.itemsize
             stored = dataset.id.get_storage_size()
-            filters = ", ".join(str(k) for k in dataset._filters) or "none"
+            plist = dataset.id.get_create_plist()
+            filters = ", ".join(str(plist.get_filter(i)[0]) for i in range(plist.get_nfilters())) or "none"
         ratio = raw / stored if stored else float("nan")
         print(f"    scan {last.scan_number}: {dataset.shape[0]} frames, {raw / 1e6:.1f} MB raw, "
               f"{stored / 1e6:.1f} MB in {where[0]} (filters: {filters}; ratio {ratio:.2f})")
