@@ -175,6 +175,7 @@ class Config:
             return self._controller(node, name)
         holder = holder_of(node)
         if holder is None:
+            cls = node.get("class")
             if cls is None:
                 raise node.error("no 'class:' key says what to create", "name")
             raise node.error(self._unknown_class_message(cls), "class")
