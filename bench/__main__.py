@@ -162,6 +162,22 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def images_case(runs: int, rows: list[dict]) -> None:
+    """loopscan(N, 0, lima_simulator), 1024 x 1024 uint16, vs the disk floor and gzip."""
+    for n in (200, 1000):
+        results = [run_json([sys.executable, str(HERE / "image_bench.py"), str(n)])
+                   for _ in range(max(1, runs // 2))]
+        pick = {k: [r[k] for r in results] for k in results[0] if isinstance(results[0][k], float)}
+        rows.append({"case": f"loopscan({n}, 0, lima_simulator) 1024x1024 uint16, bslz4", "unit": "MB/s",
+                     "bliss_lite": stats(pick["lite_mb_per_s"]),
+                     "peer": f"floor {stats(pick['floor_mb_per_s'])}, gzip4 {stats(pick['gzip_mb_per_s'])}",
+                     "ratio": f"{stats(pick['vs_floor'])} of floor, {stats(pick['vs_gzip'])}x gzip"})
+        rows.append({"case": f"  frames/s, CPU/frame, peak RSS, file (N = {n})", "unit": "",
+                     "bliss_lite": f"{stats(pick['lite_frames_per_s'])} f/s", "peer":
+                     f"{stats(pick['cpu_ms_per_frame'])} ms, {stats(pick['peak_rss_mb'])} MB, "
+                     f"{results[0]['lite_file_mb']:.0f} of {results[0]['raw_mb']:.0f} MB raw", "ratio": ""})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -181,6 +197,7 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "images": images_case,
 }
 
 
@@ -188,7 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,images")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

@@ -7,7 +7,8 @@ when a huge ``loopscan`` is stopped early).
 
 A channel of fixed 1-D/2-D shape (spectra, images) keeps only a ring of its latest
 points, at most ``RING_BYTES`` of them (at least one), so that memory stays bounded
-whatever the number of frames.  While every point is in the ring, ``get_data()``
+whatever the number of frames (the ring holds views of the blocks the points came in,
+so up to one block more is kept alive).  While every point is in the ring, ``get_data()``
 gives them as an array; past that, it gives a :class:`FileFrames` reading the points
 back from the scan's file (lazily, on indexing), or the ring's latest points when the
 scan was not saved.
@@ -31,38 +32,41 @@ RING_BYTES = 64 << 20
 
 
 class _Ring:
-    """The latest ``capacity`` points of a fixed-shape channel; ``length`` counts every
-    point received."""
+    """The latest ``capacity`` points of a fixed-shape channel, kept as views of the
+    blocks they came in (no copy); ``length`` counts every point received."""
 
-    __slots__ = ("array", "length")
+    __slots__ = ("points", "capacity", "length", "shape", "dtype")
 
     def __init__(self, dtype: str, shape: tuple[int, ...], limit: int) -> None:
-        point = numpy.dtype(dtype).itemsize * int(numpy.prod(shape))
+        self.dtype = numpy.dtype(dtype)
+        self.shape = tuple(shape)
+        point = self.dtype.itemsize * int(numpy.prod(shape))
         capacity = max(1, RING_BYTES // max(point, 1))
-        if limit:
-            capacity = min(capacity, limit)
-        self.array = numpy.empty((capacity,) + tuple(shape), dtype=dtype)
+        self.capacity = min(capacity, limit) if limit else capacity
+        self.points: collections.deque = collections.deque(maxlen=self.capacity)
         self.length = 0
 
     def put(self, first: int, values: numpy.ndarray) -> None:
-        capacity = len(self.array)
-        if len(values) > capacity:
-            first, values = first + len(values) - capacity, values[-capacity:]
-        for i in range(len(values)):
-            self.array[(first + i) % capacity] = values[i]
-        self.length = max(self.length, first + len(values))
+        if first != self.length:  # not the next points: start again from these
+            self.points.clear()
+        self.points.extend(values[-self.capacity:])
+        self.length = first + len(values)
+
+    def trim(self, npoints: int) -> None:
+        while self.length > npoints and self.points:
+            self.points.pop()
+            self.length -= 1
+        self.length = min(self.length, npoints)
 
     @property
     def complete(self) -> bool:
-        return self.length <= len(self.array)
+        return self.length <= self.capacity
 
     def view(self) -> numpy.ndarray:
         """The points held, oldest first (all of them when ``complete``)."""
-        capacity = len(self.array)
-        if self.length <= capacity:
-            return self.array[: self.length]
-        start = self.length % capacity
-        return numpy.concatenate([self.array[start:], self.array[:start]])
+        if not self.points:
+            return numpy.empty((0,) + self.shape, dtype=self.dtype)
+        return numpy.stack(list(self.points))
 
 
 class FileFrames:
@@ -205,7 +209,7 @@ class ScanDataStore:
         for column in self._columns.values():
             column.length = min(column.length, event.npoints)
         for ring in self._rings.values():
-            ring.length = min(ring.length, event.npoints)
+            ring.trim(event.npoints)
         self.npoints = min(self.npoints, event.npoints)
 
     # -- access -------------------------------------------------------------------
@@ -219,8 +223,7 @@ class ScanDataStore:
             if ring.complete or where is None:
                 arrays[fullname] = ring.view()
             else:
-                arrays[fullname] = FileFrames(where[0], where[1], ring.length, ring.array.shape[1:],
-                                              ring.array.dtype)
+                arrays[fullname] = FileFrames(where[0], where[1], ring.length, ring.shape, ring.dtype)
         return ScanData(arrays, self._names)
 
 

@@ -541,8 +541,10 @@ class Bpm(_Part):
 
     @staticmethod
     def measure(image: numpy.ndarray, count_time: float) -> dict[str, float]:
-        px = image.sum(axis=0, dtype=numpy.float64)
-        py = image.sum(axis=1, dtype=numpy.float64)
+        # uint32 sums are exact for 8/16-bit images (up to 65 537 rows) and faster
+        acc = numpy.uint32 if image.dtype.kind == "u" and image.dtype.itemsize <= 2 else numpy.float64
+        px = image.sum(axis=0, dtype=acc).astype(numpy.float64)
+        py = image.sum(axis=1, dtype=acc).astype(numpy.float64)
 
         def axis(p: numpy.ndarray) -> tuple[float, float]:
             p = p - p.min()
