@@ -121,6 +121,16 @@ def startup_case(runs: int, rows: list[dict]) -> None:
                      "ratio": ""})
 
 
+def pty_startup_case(runs: int, rows: list[dict]) -> None:
+    from bench.pty_startup import time_to_prompt
+
+    exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    times = [time_to_prompt([exe, "-s", "demo"]) for _ in range(runs + 1)][1:]
+    rows.append({"case": "bliss-lite -s demo on a pty, until 'DEMO [1]:'", "unit": "s",
+                 "bliss_lite": stats(times), "peer": "target <= 0.3 s (BLISS 2.4: 3.3 s)",
+                 "ratio": ""})
+
+
 def fidelity_case(runs: int, rows: list[dict]) -> None:
     values = [run_json(lite("fidelity"))["overhead"] for _ in range(runs)]
     rows.append({"case": "loopscan(20, 0.05) wall minus 1.0 s", "unit": "s",
@@ -152,6 +162,18 @@ def metadata_case(runs: int, rows: list[dict]) -> None:
                      "bliss_lite": f"{r['per_scan_ms']:.3g}",
                      "peer": f"START {r['START_ms']:.3g} / PREPARED {r['PREPARED_ms']:.3g} / END {r['END_ms']:.3g} ms",
                      "ratio": "target < 1 ms" if r["case"] == "statics50" else ""})
+
+
+def motion_case(runs: int, rows: list[dict]) -> None:
+    """Issue 12: µs per move (zero motion time) and ascan over a slits gap."""
+    results = [run_json(lite("motion", "10000")) for _ in range(runs)]
+    rows.append({"case": "mockup axis move(), zero motion time", "unit": "µs/move",
+                 "bliss_lite": stats([r["mockup_move_us"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "calc axis move() over its real, zero motion time", "unit": "µs/move",
+                 "bliss_lite": stats([r["calc_move_us"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "ascan(slits vgap, 0, 1, 10000, 0, 3 counters)", "unit": "points/s",
+                 "bliss_lite": stats([r["slits_ascan_points_per_s"] for r in results]), "peer": "",
+                 "ratio": ""})
 
 
 def writer_case(runs: int, rows: list[dict]) -> None:
@@ -193,11 +215,13 @@ def print_table(rows: list[dict]) -> None:
 
 CASES = {
     "startup": startup_case,
+    "pty_startup": pty_startup_case,
     "fidelity": fidelity_case,
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
     "images": images_case,
+    "motion": motion_case,
 }
 
 
@@ -205,7 +229,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,images")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,images")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

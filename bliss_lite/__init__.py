@@ -1,13 +1,15 @@
 """bliss_lite: a BLISS-like beamline session shell without servers."""
 
-from bliss_lite._version import __version__
-
 __all__ = ["__version__", "open_session"]
 
 
 def __getattr__(name: str):
-    # open_session pulls in the whole session machinery: import it on first use only,
-    # so that `import bliss_lite` (and the CLI's --version) stays fast.
+    # Imported on first use only, so that `import bliss_lite.events` (or the NeXus
+    # writer) loads nothing else, and `import bliss_lite` stays fast.
+    if name == "__version__":
+        from bliss_lite._version import __version__
+
+        return __version__
     if name == "open_session":
         from bliss_lite.session import open_session
 

@@ -25,3 +25,16 @@ def bliss_test_configuration() -> Path:
     if not SHARED_BLISS_CONFIG.is_dir():
         pytest.skip("../shared/bliss_test_configuration is not available")
     return SHARED_BLISS_CONFIG
+
+
+@pytest.fixture
+def demo_session(tmp_path, capsys):
+    """The shipped demo session, fresh state, files under ``tmp_path/scans``, display off."""
+    from bliss_lite import open_session
+
+    session = open_session("demo", root=REPO, verbose=False)
+    session.env["SCAN_SAVING"].base_path = str(tmp_path / "scans")
+    session.env["SCAN_DISPLAY"].mode = "off"
+    capsys.readouterr()
+    yield session
+    session.close()

@@ -35,20 +35,26 @@ class Spy:
         self.events: list[tuple[str, Any]] = []
         self.states: list[Any] = []
         self.refuse = refuse
+        self.scan: Any = None
+
+    def for_scan(self, scan: Any) -> "Spy":
+        """The subscriber factory: events carry a key, the spy keeps the scan."""
+        self.scan = scan
+        return self
 
     def scan_start(self, event: Any) -> None:
         self.events.append(("start", event))
-        self.states.append(event.scan.state)
+        self.states.append(self.scan.state)
         if self.refuse is not None:
             raise self.refuse
 
     def scan_points(self, event: Any) -> None:
         self.events.append(("points", event))
-        self.states.append(event.scan.state)
+        self.states.append(self.scan.state)
 
     def scan_end(self, event: Any) -> None:
         self.events.append(("end", event))
-        self.states.append(event.scan.state)
+        self.states.append(self.scan.state)
 
     def kinds(self) -> list[str]:
         return [k for k, _ in self.events]
@@ -138,7 +144,7 @@ def make_env(tmp_path: Path, session: str = "scantest", spy: bool = True,
 
         factories.append(NexusWriter.for_scan)
     if spy:
-        factories.append(lambda scan: env.spy)
+        factories.append(lambda scan: env.spy.for_scan(scan))
     env.ctx = ScanContext(
         session_name=session, store=store, scan_saving=saving, scan_meta=registry, display=None,
         motors=lambda: [roby, robz], default_counters=lambda: [env.diode1],

@@ -16,7 +16,7 @@ from scan_fixtures import Group, ScriptedCounter, Spy, close_env, make_env
 from bliss_lite.scanning import ScanAbort, ScanState, ascan, ct, dscan, loopscan, scan_meta, timescan
 from bliss_lite.scanning.data import ScanDataStore
 from bliss_lite.scanning.engine import BLOCK_MAX, TIMER_CHANNELS
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 
 @pytest.fixture
@@ -46,7 +46,9 @@ def test_events_states_and_channels(env):
     start: ScanStart = spy.events[0][1]
     assert [c.name for c in start.channels] == ["elapsed_time", "epoch", "diode", "diode2"]
     assert [c.kind for c in start.channels[:2]] == ["timer", "timer"]
-    assert start.scan_info is scan.scan_info
+    assert start.scan_info is not scan.scan_info  # a snapshot taken at START
+    assert start.scan_info["title"] == scan.scan_info["title"] and "end_time" not in start.scan_info
+    assert start.key == scan.key and start.key.number == scan.scan_number
     end: ScanEnd = spy.events[-1][1]
     assert end.npoints == 3 and end.scan_info["end_reason"] == "SUCCESS"
     blocks = [e for k, e in spy.events if k == "points"]
@@ -291,7 +293,7 @@ def test_device_failure_kills_scan_and_reraises(env):
 
 def test_subscriber_refusal_moves_nothing_and_keeps_the_number(env):
     refuser = Spy(refuse=OSError("file locked"))
-    env.ctx.subscriber_factories.append(lambda scan: refuser)
+    env.ctx.subscriber_factories.append(refuser.for_scan)
     env.roby.move(3)
     with pytest.raises(OSError, match="file locked"):
         ascan(env.roby, 0, 1, 2, 0, env.diode1)
@@ -309,7 +311,7 @@ def test_failing_subscriber_only_warns(env, capsys):
         def scan_points(self, event):
             raise ValueError("cannot plot")
 
-    env.ctx.subscriber_factories.append(lambda scan: Broken())
+    env.ctx.subscriber_factories.append(lambda scan: Broken().for_scan(scan))
     scan = loopscan(3, 0.01, env.diode1)
     assert scan.state == ScanState.DONE
     assert "cannot plot" in capsys.readouterr().err
@@ -365,7 +367,7 @@ def test_ctrl_c_while_a_subscriber_handles_points_is_deferred(env):
             self.finished += 1
 
     busy = Busy()
-    env.ctx.subscriber_factories.append(lambda scan: busy)
+    env.ctx.subscriber_factories.append(busy.for_scan)
     with pytest.raises(ScanAbort):
         loopscan(100, 0.15, env.diode1)
     assert busy.finished >= 1 and busy.kinds()[-1] == "end"

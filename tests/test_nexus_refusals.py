@@ -14,7 +14,7 @@ import pytest
 from bliss_lite import open_session
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWarning, NexusWriter, NexusWriterError, last_entry_number, recover_file
-from bliss_lite.scanning.events import ScanEnd, ScanStart
+from bliss_lite.events import ScanEnd, ScanStart
 
 HOLD_OPEN = r"""
 import sys, time, h5py

@@ -11,7 +11,7 @@ from bliss_lite import open_session
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWarning, NexusWriter
 from bliss_lite.scanning import scan_meta
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 TIMERS = [ChannelSpec("elapsed_time", "timer:elapsed_time", "s", kind="timer"),
           ChannelSpec("epoch", "timer:epoch", "s", kind="timer")]

@@ -11,7 +11,18 @@ from bliss_lite.config.node import ConfigNode
 if TYPE_CHECKING:
     from bliss_lite.config.config import Config
 
-__all__ = ["ClassEntry", "Factory", "close_class_names"]
+__all__ = ["BLISS_MODULES", "ClassEntry", "Factory", "close_class_names"]
+
+#: ``module:`` values of BLISS configurations that name BLISS's own controller
+#: modules (``bliss.controllers.X``, ``bliss.controllers.motors.X`` for emotion):
+#: with one of them the ``class:`` (or the module's name) is looked up among the
+#: built-in classes instead of being imported from the beamline directory.
+BLISS_MODULES = frozenset({
+    "mockup", "motors.mockup", "simulation_diode", "simulation_counter",
+    "multiplepositions", "measurementgroup",
+    "mca", "mca.simulation", "lima", "lima.lima_base", "expression_based_calc",
+    "simulation_calc_counter", "demo.sample_stage_diode", "demo.fixed_data_diode",
+})
 
 Factory = Callable[[str | None, ConfigNode, "Config"], Any]
 
@@ -24,15 +35,10 @@ class ClassEntry:
     and its ``axes:``): the factory is called once per controller mapping (``name`` is
     None when the controller has none) and children are obtained with
     ``controller.get_child(name)``.
-
-    ``modules`` are the BLISS modules (``module:``/``package:``, with or without
-    ``bliss.controllers.``) for which the built-in class stands in, e.g. ``("mca",)``
-    for ``module: mca`` + ``class: SimulatedMCA``.
     """
 
     factory: Factory
     controller: bool = False
-    modules: tuple[str, ...] = ()
 
 
 def close_class_names(name: str, known: Iterable[str]) -> list[str]:

@@ -9,37 +9,13 @@ so can a user class loaded with ``module:``/``class:`` from the configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+from bliss_lite.events import ChannelSpec
 
-@dataclass(frozen=True)
-class ChannelSpec:
-    """One column of data a counter produces at every point.
-
-    Example: ``ChannelSpec("diode3", "simulation_diode_sampling_controller:diode3",
-    unit="counts", attrs={"type": "sampling", "mode": "MEAN"})``.
-    ``shape`` is the shape of one point's value (``()`` for a scalar,
-    ``(n,)`` for a spectrum of n samples, ``(-1,)`` when its length varies).
-    ``kind`` is ``"counter"``, ``"motor"`` (a scanned axis) or ``"timer"``
-    (``elapsed_time``, ``epoch``).
-    ``device`` and ``data_name`` place the channel in the file as BLISS's writer does:
-    dataset ``instrument/<device>/<data_name>`` (e.g. ``lima_simulator_r1``/``avg``),
-    linked as ``measurement/<device>`` for ``data`` and ``<device>_<data_name>``
-    otherwise; None: ``instrument/<name>/data``.  ``compression`` (``"bslz4"``,
-    ``"gzip"``, ``"none"``) overrides the session's for a 1-D/2-D channel.
-    """
-
-    name: str
-    fullname: str
-    unit: str | None = None
-    kind: str = "counter"
-    dtype: str = "float64"
-    shape: tuple[int, ...] = ()
-    attrs: dict[str, Any] = field(default_factory=dict)
-    device: str | None = None
-    data_name: str | None = None
-    compression: str | None = None
+__all__ = ["ChannelSpec", "Counter", "CounterContainer", "HasMetadataForScan", "Movable",
+           "PreparesForScan", "ScanPlan"]
 
 
 @runtime_checkable

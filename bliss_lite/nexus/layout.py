@@ -17,7 +17,7 @@ import h5py
 import numpy
 
 from bliss_lite._common import now_iso
-from bliss_lite.devices.protocols import ChannelSpec
+from bliss_lite.events import ChannelSpec
 from bliss_lite.nexus.compression import dataset_options
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
 

@@ -21,7 +21,7 @@ import numpy
 from bliss_lite.nexus import layout
 from bliss_lite.nexus.datafile import LIBVER, OpenedFile, open_for_writing
 from bliss_lite.nexus.errors import NexusWriterError, warn
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 
 class NexusWriter:
@@ -73,9 +73,6 @@ class NexusWriter:
             self._datasets = layout.create_entry(
                 f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
             self._varlen = {n.spec.fullname for n in self._nodes if any(s < 0 for s in n.spec.shape)}
-            # where each channel's data is, for readers of the scan (get_data() of images)
-            event.scan_info["data_locations"] = {
-                n.spec.fullname: (self.filename, n.path(self.entry_name)) for n in self._nodes}
             f.flush()
             if opened.swmr_capable:
                 f.swmr_mode = True

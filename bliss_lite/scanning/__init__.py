@@ -9,7 +9,7 @@ What other rooms and users may use::
     from bliss_lite.scanning import peak, cen, goto_peak, plotselect, ...
     from bliss_lite.scanning import scan_meta                   # SPEC 6
     from bliss_lite.scanning.context import ScanContext, current, set_current
-    from bliss_lite.scanning.events import ScanStart, ScanPoints, ScanEnd, ScanSubscriber
+    from bliss_lite.events import ScanStart, ScanPoints, ScanEnd, ScanSubscriber
 """
 
 from bliss_lite.scanning.alignment import (

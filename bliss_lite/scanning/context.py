@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from bliss_lite.devices.protocols import Counter, HasMetadataForScan, Movable
-    from bliss_lite.scanning.events import ScanSubscriber
+    from bliss_lite.events import ScanSubscriber
     from bliss_lite.settings import StateStore
 
 #: What a scan without counters says (``default_counters()`` raises it as a ValueError).
@@ -31,6 +31,8 @@ class ScanContext:
     * ``subscriber_factories``: each is called with the scan when it starts and
       returns a subscriber or None (the NeXus writer returns None when the scan is
       not saved or ``SCAN_SAVING.writer == "null"``).
+    * ``subscribers``: subscribers given every scan's events (``session.subscribe()``),
+      after those of the factories.
     * ``last_entry_number(filename)``: the highest ``N`` of the ``N.1`` entries
       already in that data file (0 if none or no file) — numbering never reuses one.
     * ``store``: the session's state store (scan counters, plotselect).
@@ -45,6 +47,7 @@ class ScanContext:
     metadata_devices: Callable[[], Sequence["HasMetadataForScan"]] = lambda: []
     default_counters: Callable[[], Sequence["Counter"]] = lambda: []
     subscriber_factories: list[Callable[[Any], "ScanSubscriber | None"]] = field(default_factory=list)
+    subscribers: list["ScanSubscriber"] = field(default_factory=list)
     last_entry_number: Callable[[str], int] = lambda filename: 0
     scans: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
     user_name: str = ""

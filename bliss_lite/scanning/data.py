@@ -17,12 +17,13 @@ scan was not saved.
 from __future__ import annotations
 
 import collections
+import os
 from collections.abc import Mapping
 from typing import Any, Iterator, Sequence
 
 import numpy
 
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 __all__ = ["ScanData", "ScanDataStore"]
 
@@ -74,9 +75,11 @@ class FileFrames:
     ``frames[i]``, ``frames[10:20]``, ``len(frames)``, ``frames.shape``,
     ``numpy.asarray(frames)`` (everything at once)."""
 
-    def __init__(self, filename: str, path: str, length: int, point_shape: tuple[int, ...],
-                 dtype: numpy.dtype) -> None:
-        self.filename, self.path = filename, path
+    def __init__(self, filename: str, paths: Sequence[str], length: int,
+                 point_shape: tuple[int, ...], dtype: numpy.dtype) -> None:
+        self.filename = filename
+        self._paths = list(paths)
+        self.path: str | None = None
         self._length = length
         self.shape = (length,) + tuple(point_shape)
         self.dtype = numpy.dtype(dtype)
@@ -100,11 +103,22 @@ class FileFrames:
         except OSError:
             f = h5py.File(self.filename, "r", locking=False)
         with f:
+            if self.path is None:
+                self.path = self._find(f)
             dataset = f[self.path]
             if dataset.shape[0] < self._length:
                 dataset.refresh()
             return dataset[: self._length][selection] if not isinstance(selection, (int, slice, tuple)) \
                 else _select(dataset, self._length, selection)
+
+    def _find(self, f: Any) -> str:
+        """The first candidate path holding a dataset of this channel's point shape."""
+        for path in self._paths:
+            item = f.get(path)
+            if getattr(item, "shape", None) is not None and tuple(item.shape[1:]) == self.shape[1:]:
+                return path
+        raise KeyError(f"the points of this channel are not in {self.filename} "
+                       f"(looked for {', '.join(self._paths)})")
 
     def __getitem__(self, selection: Any) -> numpy.ndarray:
         return self._read(selection)
@@ -118,7 +132,18 @@ class FileFrames:
         return array if dtype is None else array.astype(dtype)
 
     def __repr__(self) -> str:
-        return f"<FileFrames {self.shape} {self.dtype} from {self.filename}::{self.path}>"
+        return f"<FileFrames {self.shape} {self.dtype} from {self.filename}::{self.path or self._paths[0]}>"
+
+
+def channel_paths(spec: Any, entry: str) -> list[str]:
+    """Where BLISS's layout puts a channel in entry ``entry`` (``/3.1``), best first:
+    its NXdetector ``instrument/<device>/<data_name>``, else ``instrument/<name>/data``,
+    else ``measurement/<name>``."""
+    paths = []
+    if spec.device:
+        paths.append(f"{entry}/instrument/{spec.device}/{spec.data_name or 'data'}")
+    paths += [f"{entry}/instrument/{spec.name}/data", f"{entry}/measurement/{spec.name}"]
+    return paths
 
 
 def _select(dataset: Any, length: int, selection: Any) -> numpy.ndarray:
@@ -179,7 +204,8 @@ class ScanDataStore:
         self._columns: dict[str, _Column] = {}
         self._rings: dict[str, _Ring] = {}
         self._names: list[tuple[str, str]] = []
-        self._info: dict = {}
+        self._paths: dict[str, list[str]] = {}
+        self._file: str | None = None
         self.npoints = 0
 
     # -- subscriber ---------------------------------------------------------------
@@ -187,13 +213,16 @@ class ScanDataStore:
     def scan_start(self, event: ScanStart) -> None:
         npoints = max(int(event.scan_info.get("npoints") or 0), 0)
         capacity = min(npoints, PREALLOCATE_MAX) if npoints else _INITIAL_CAPACITY
-        self._info = event.scan_info
+        info = event.scan_info
+        entry = f"/{info.get('scan_nb')}.1"
+        self._file = info.get("filename") if info.get("save", True) else None
         for spec in event.channels:
             if spec.fullname in self._columns or spec.fullname in self._rings:
                 continue
             shape = tuple(spec.shape)
             if shape and all(n > 0 for n in shape):
                 self._rings[spec.fullname] = _Ring(spec.dtype, shape, npoints)
+                self._paths[spec.fullname] = channel_paths(spec, entry)
             else:
                 self._columns[spec.fullname] = _Column(spec.dtype, shape, capacity, npoints)
             self._names.append((spec.name, spec.fullname))
@@ -217,13 +246,12 @@ class ScanDataStore:
     def data(self) -> "ScanData":
         """The data acquired so far (views, not copies; 1-D/2-D channels as said above)."""
         arrays: dict[str, Any] = {full: col.view() for full, col in self._columns.items()}
-        locations = self._info.get("data_locations") or {}
         for fullname, ring in self._rings.items():
-            where = locations.get(fullname)
-            if ring.complete or where is None:
+            if ring.complete or not self._file or not os.path.exists(self._file):
                 arrays[fullname] = ring.view()
             else:
-                arrays[fullname] = FileFrames(where[0], where[1], ring.length, ring.shape, ring.dtype)
+                arrays[fullname] = FileFrames(self._file, self._paths[fullname], ring.length,
+                                              ring.shape, ring.dtype)
         return ScanData(arrays, self._names)
 
 

@@ -25,7 +25,7 @@ import time
 from typing import Any, NamedTuple
 
 from bliss_lite.devices._text import label as _label
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 __all__ = ["DISPLAY_MODES", "ScanDisplay", "ScanPrinter"]
 
@@ -122,7 +122,7 @@ def _centred_number(value: Any, before: int, after: int) -> str:
 
 
 class ScanPrinter:
-    """A :class:`~bliss_lite.scanning.events.ScanSubscriber` printing one scan.
+    """A :class:`~bliss_lite.events.ScanSubscriber` printing one scan.
 
     ``mode`` is "table" or "progress"; ``tty`` forces (or denies) the terminal-only
     progress line, default: ``sys.stdout.isatty()`` when the scan starts.
@@ -145,7 +145,7 @@ class ScanPrinter:
         self._kind = mode
         self._tty = False
         self._info: dict = {}
-        self._scan: Any = None
+        self._key: Any = None
         self._columns: list[_Column] = []
         self._motor_columns: list[_Column] = []
         self._counter_columns: list[_Column] = []
@@ -169,7 +169,7 @@ class ScanPrinter:
     def scan_start(self, event: ScanStart) -> None:
         info = event.scan_info
         self._info = info
-        self._scan = event.scan
+        self._key = event.key
         self._t0 = self._t_tokens = time.monotonic()
         self._tty = _isatty() if self._force_tty is None else self._force_tty
         self._kind = "ct" if info.get("type") in ("ct", "sct") else self._mode
@@ -269,9 +269,9 @@ class ScanPrinter:
         if self._not_shown:
             lines.append("Activated counters not shown: " + ", ".join(self._not_shown))
         lines.append("")
-        number = info.get("scan_nb", getattr(self._scan, "scan_number", ""))
+        number = info.get("scan_nb", getattr(self._key, "number", ""))
         start = _parse_time(info.get("start_time")) or datetime.datetime.now().astimezone()
-        filename = info.get("filename") or getattr(self._scan, "filename", None)
+        filename = info.get("filename") or getattr(self._key, "filename", None)
         if not filename or info.get("save") is False:
             filename = "not saved"
         words = [f"Scan {number}", start.strftime(_DATE_FORMAT), str(filename)]
@@ -280,7 +280,7 @@ class ScanPrinter:
         if info.get("user_name"):
             words.append(f"user = {info['user_name']}")
         lines.append(" ".join(words))
-        lines.append(str(info.get("title") or getattr(self._scan, "name", "")))
+        lines.append(str(info.get("title") or info.get("name", "")))
         lines.append("")
         if self._kind == "table":
             lines.append("  ".join(c.label.rjust(c.width) for c in self._columns))

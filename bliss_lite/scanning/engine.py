@@ -1,5 +1,5 @@
 """The scan engine: a :class:`Scan` moves motors, counts, reads counters, and hands
-the points to its subscribers (events in :mod:`bliss_lite.scanning.events`).
+the points to its subscribers (events in :mod:`bliss_lite.events`).
 
 Order of a run (``Scan.run()``), each step only after the previous one succeeded:
 
@@ -39,8 +39,8 @@ from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
+from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
 from bliss_lite.scanning.data import ScanData, ScanDataStore
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
 
 if TYPE_CHECKING:
     from bliss_lite.devices.protocols import Counter, Movable
@@ -182,6 +182,8 @@ class Scan:
         self._abort_event = threading.Event()
         self._ran = False
         self._store = ScanDataStore()
+        self._own_subscribers: list[Any] = []
+        self.key: ScanKey | None = None
 
         channels: list[ChannelSpec] = list(TIMER_CHANNELS)
         channels += [ChannelSpec(m.name, f"axis:{m.name}", m.unit, kind="motor") for m in self.motors]
@@ -235,6 +237,18 @@ class Scan:
         if self.state in (ScanState.DONE, ScanState.USER_ABORTED, ScanState.KILLED):
             raise RuntimeError(f"{self.name} scan has ended: comments can only be added before the end")
         self.scan_info["comments"].append({"date": now_iso(), "message": text})
+
+    def subscribe(self, subscriber: Any) -> None:
+        """Give ``subscriber`` (a :class:`~bliss_lite.events.ScanSubscriber`) this
+        scan's events, after the session's subscribers; only before ``run()``."""
+        if self._ran:
+            raise RuntimeError(f"{self.name} scan has already been run: subscribe before run()")
+        if not any(subscriber is s for s in self._own_subscribers):
+            self._own_subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Any) -> None:
+        """Undo :meth:`subscribe` (before ``run()``)."""
+        self._own_subscribers = [s for s in self._own_subscribers if s is not subscriber]
 
     def abort(self) -> None:
         """Stop the scan from another thread (or a subscriber): it ends within one
@@ -322,6 +336,7 @@ class Scan:
             if writer == "null":
                 filename = None  # numbered as a saved scan, but no file is written
             self.scan_number, self.filename = number, filename
+            self.key = ScanKey(ctx.session_name, number, filename)
             plotselect = ctx.store.get("plotselect") if ctx.store is not None else None
             info.update({
                 "scan_nb": number,
@@ -345,7 +360,10 @@ class Scan:
                 subscriber = factory(self)
                 if subscriber is not None:
                     subscribers.append(subscriber)
-            start = ScanStart(self, info, list(self.channels))
+            for subscriber in itertools.chain(ctx.subscribers, self._own_subscribers):
+                if not any(subscriber is s for s in subscribers):
+                    subscribers.append(subscriber)
+            start = ScanStart(self.key, copy.deepcopy(info), list(self.channels))
             for subscriber in subscribers:
                 subscriber.scan_start(start)
                 started.append(subscriber)
@@ -356,7 +374,8 @@ class Scan:
             try:
                 info["end_time"] = now_iso()
                 info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
-                self._end_subscribers(started, ScanEnd(self, info, 0))
+                if started:
+                    self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), 0))
             finally:
                 interrupts.deferring -= 1
             self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
@@ -390,7 +409,7 @@ class Scan:
                 gatherer.gather(scan_meta.META_TIMING.END)
             except Exception as exc:
                 warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
-            self._end_subscribers(started, ScanEnd(self, info, self._emitted))
+            self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), self._emitted))
             self._subscribers, self._channels = [], []
         finally:
             interrupts.deferring -= 1
@@ -536,7 +555,7 @@ class Scan:
         first = self._emitted
         self._emitted = first + n
         self.npoints_done = self._emitted
-        event = ScanPoints(self, first, data)
+        event = ScanPoints(self.key, first, data)
         for subscriber in list(self._subscribers):
             try:
                 subscriber.scan_points(event)

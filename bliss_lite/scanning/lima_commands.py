@@ -7,6 +7,7 @@ from typing import Any
 
 from bliss_lite.devices.lima import Lima
 from bliss_lite.scanning import context as _context
+from bliss_lite.scanning.data import channel_paths
 from bliss_lite.scanning.scans import loopscan
 
 __all__ = ["limastat", "limatake"]
@@ -54,21 +55,21 @@ def limastat(*limadevs: Any) -> None:
         image = camera.image
         print(f"{camera.name}: {image.width} x {image.height} {image.dtype}, "
               f"last frame made in {camera.last_frame_time * 1e3:.2f} ms")
-        where = (last.scan_info.get("data_locations") or {}).get(camera.image_counter.fullname) \
-            if last is not None else None
-        if not where or not os.path.exists(where[0]):
+        spec = camera.image_counter.channels()[0]
+        filename = last.scan_info.get("filename") if last is not None else None
+        found = None
+        if filename and os.path.exists(filename) and spec.fullname in [c.fullname for c in last.channels]:
+            with h5py.File(filename, "r", locking=False) as f:
+                found = next((p for p in channel_paths(spec, f"/{last.scan_number}.1") if p in f), None)
+        if found is None:
             print("    no image of this camera in the last saved scan")
             continue
-        try:
-            import hdf5plugin  # noqa: F401
-        except Exception:
-            pass
-        with h5py.File(where[0], "r", locking=False) as f:
-            dataset = f[where[1]]
+        with h5py.File(filename, "r", locking=False) as f:
+            dataset = f[found]
             raw = dataset.size * dataset.dtype.itemsize
             stored = dataset.id.get_storage_size()
             plist = dataset.id.get_create_plist()
             filters = ", ".join(str(plist.get_filter(i)[0]) for i in range(plist.get_nfilters())) or "none"
         ratio = raw / stored if stored else float("nan")
         print(f"    scan {last.scan_number}: {dataset.shape[0]} frames, {raw / 1e6:.1f} MB raw, "
-              f"{stored / 1e6:.1f} MB in {where[0]} (filters: {filters}; ratio {ratio:.2f})")
+              f"{stored / 1e6:.1f} MB in {filename} (filters: {filters}; ratio {ratio:.2f})")

@@ -5,7 +5,8 @@ creates the session's objects (one failing object never stops the session), buil
 the namespace (objects + standard functions + ``SCAN_SAVING``, ``ACTIVE_MG``,
 ``SCANS``, ``SCAN_DISPLAY``, ``config``, ``load_script``, ``last_error``,
 ``protect``, ``unprotect``, ``np``), makes its scan context current, runs the setup
-files and protects the names a user must not lose by a typo.
+files and, in the shell (``protect=True``), protects the names a user must not lose
+by a typo.  Used as a library, names are not protected, as in BLISS's library mode.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bliss_lite.session.session_tree import SessionTree
 
 if TYPE_CHECKING:
     from bliss_lite.config import Config
+    from bliss_lite.events import ScanSubscriber
     from bliss_lite.scanning.context import ScanContext
     from bliss_lite.settings import StateStore
 
@@ -62,13 +64,14 @@ class Session:
     """
 
     def __init__(self, name: str | None, root: Path, *, verbose: bool = True,
-                 out: TextIO | None = None) -> None:
+                 out: TextIO | None = None, protect: bool = False) -> None:
         from bliss_lite.config import Config
         from bliss_lite.devices import BUILTIN_CLASSES
         from bliss_lite.settings import StateStore
 
         self.name = name or DEFAULT_SESSION_NAME
         self.is_default = name is None
+        self.protect_names = protect
         self.root = Path(root)
         self.report = StartupReport(verbose, out)
         self.errors = ErrorReport()
@@ -83,18 +86,43 @@ class Session:
         self._session_names: list[str] = []
         self.store: StateStore = StateStore(self.name)
         try:
-            self.config: Config = Config(self.root, classes=BUILTIN_CLASSES, store=self.store)
+            from bliss_lite.session.icat import SESSION_CLASSES
+
+            self.config: Config = Config(self.root, classes=BUILTIN_CLASSES | SESSION_CLASSES,
+                                         store=self.store)
             if not self.is_default and self.name not in self.config.sessions:
                 raise SessionNotFoundError(self.name, self.root, self.config.sessions,
                                            self.config.load_errors)
         except BaseException:
             self.store.close()
             raise
+        self.config.session_factory = self._session_named
+        self._other_sessions: dict[str, Session] = {}
         self.tree = SessionTree(self.config)
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
 
     # -- public API -------------------------------------------------------------------
+    @property
+    def env_dict(self) -> ProtectedNamespace:
+        """The session namespace (BLISS's name for :attr:`env`)."""
+        return self.env
+
+    @property
+    def object_names(self) -> list[str]:
+        """The names of the configuration objects the session created."""
+        return list(self._object_names_created)
+
+    def _session_named(self, name: str) -> "Session":
+        """``config.get(session_name)``: this session, or another one of the
+        configuration (not set up, as BLISS returns it)."""
+        if name == self.name:
+            return self
+        other = self._other_sessions.get(name)
+        if other is None:
+            other = self._other_sessions[name] = Session(name, self.root, verbose=False)
+        return other
+
     def setup(self) -> bool:
         """Print the start-up report, create the objects, run the setup files.
 
@@ -117,7 +145,8 @@ class Session:
         self._activate()
         for session_name in setup_order:
             self._run_setup_file(session_name)
-        self.env.protect(self._protected_names())
+        if self.protect_names:
+            self.env.protect(self._protected_names())
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
@@ -164,6 +193,17 @@ class Session:
                   f"{', '.join(refused)}", file=sys.stderr)
         return ok
 
+    def subscribe(self, subscriber: "ScanSubscriber") -> None:
+        """Give ``subscriber`` the events of every scan of this session from the next
+        scan on (see :mod:`bliss_lite.events`; wrap a slow one in
+        :class:`~bliss_lite.events.QueuedSubscriber`)."""
+        if not any(subscriber is s for s in self.context.subscribers):
+            self.context.subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: "ScanSubscriber") -> None:
+        """Stop giving ``subscriber`` scan events (from the next scan on)."""
+        self.context.subscribers[:] = [s for s in self.context.subscribers if s is not subscriber]
+
     def close(self) -> None:
         """Flush the state store and stop being the current session (idempotent).
 
@@ -184,6 +224,8 @@ class Session:
             scan_meta.set_user_scan_meta(None)
         self._warnings.uninstall()
         self._uninstall_hooks()
+        for other in self._other_sessions.values():
+            other.close()
         self.store.close()
 
     def __enter__(self) -> "Session":
@@ -245,6 +287,11 @@ class Session:
         env["unprotect"] = unprotect
         env["np"] = numpy
         self._session_names = ["config", "load_script", "last_error", "protect", "unprotect"]
+        from bliss_lite.session.user_scripts import user_script_functions
+
+        scripts = user_script_functions(self)
+        env.update(scripts)
+        self._session_names += list(scripts)
 
     def _protected_names(self) -> list[str]:
         names = list(self._standard_names) + list(self._session_names)
@@ -435,18 +482,19 @@ class Session:
 
 
 def open_session(name: str | None, root: str | os.PathLike | None = None,
-                 verbose: bool = True) -> Session:
+                 verbose: bool = True, protect: bool = False) -> Session:
     """Open session ``name`` of the beamline directory ``root`` (SPEC 1 discovery when
     None) and return it set up; ``name=None`` opens the default (object-less) session.
 
-    Prints the start-up report unless ``verbose`` is False.  Raises
+    Prints the start-up report unless ``verbose`` is False.  ``protect=True`` (the
+    shell) protects the objects and standard functions from being rebound.  Raises
     :class:`SessionNotFoundError` for an unknown session.  Use ``session.close()`` or
     ``with open_session(...) as session:``.
     """
     from bliss_lite.config import find_root
 
     path = find_root(None if root is None else os.fspath(root))
-    session = Session(name, path, verbose=verbose)
+    session = Session(name, path, verbose=verbose, protect=protect)
     try:
         session.setup()
     except BaseException:

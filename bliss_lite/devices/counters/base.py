@@ -635,6 +635,14 @@ class CalcCounterController(CounterController):
     def tags(self) -> dict[str, str]:
         return self._tags
 
+    def get_child(self, name: str) -> "Counter":
+        """An output by name: the configuration's ``outputs: [{name: out1}]`` are
+        objects of their own (``config.get("out1")``), as in BLISS."""
+        try:
+            return self._counters[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no output named {name!r}") from None
+
     @property
     def inputs(self) -> CounterNamespace:
         return CounterNamespace(self._input_counters)
