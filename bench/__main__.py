@@ -121,6 +121,26 @@ def startup_case(runs: int, rows: list[dict]) -> None:
                      "ratio": ""})
 
 
+def config_size_case(runs: int, rows: list[dict]) -> None:
+    """Session start-up time against the size of the configuration (one YAML file)."""
+    import tempfile
+
+    sys.path.insert(0, str(HERE))
+    from config_size import write
+
+    exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    with tempfile.TemporaryDirectory() as tmp:
+        env_dir = Path(tmp) / "state"
+        for size in (1_000, 100_000, 1_000_000, 10_000_000):
+            root = Path(tmp) / f"bl{size}"
+            objects = write(root, size)
+            cmd = ["env", f"BLISS_LITE_STATE_DIR={env_dir}", exe, "--root", str(root), "-s", "s"]
+            times = [wall(cmd, stdin="exit()\n") for _ in range(max(2, runs // (1 + size // 2_000_000)))]
+            rows.append({"case": f"bliss-lite start-up, config of {size / 1e6:g} MB ({objects} objects)",
+                         "unit": "s (whole process)", "bliss_lite": stats(times),
+                         "peer": "target: linear, <= 2 s at 10 MB", "ratio": ""})
+
+
 def pty_startup_case(runs: int, rows: list[dict]) -> None:
     from bench.pty_startup import time_to_prompt
 
@@ -200,6 +220,27 @@ def images_case(runs: int, rows: list[dict]) -> None:
                      f"{results[0]['lite_file_mb']:.0f} of {results[0]['raw_mb']:.0f} MB raw", "ratio": ""})
 
 
+def plot_case(runs: int, rows: list[dict]) -> None:
+    """The live plot window: latency to drawn, and throughput with it open vs closed."""
+    import importlib.util
+
+    if importlib.util.find_spec("silx") is None or importlib.util.find_spec("PyQt5") is None:
+        rows.append({"case": "plot: skipped (the flint extra is not installed: pip install '.[flint]')",
+                     "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+        return
+    out = subprocess.run([sys.executable, str(HERE / "plot_bench.py"), "--repeats", str(runs)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        r = json.loads(line)
+        if "median_ms" in r:
+            rows.append({"case": r["case"], "unit": "ms", "bliss_lite": f"{r['median_ms']:g}",
+                         "peer": f"p95 {r['p95_ms']:g} ms", "ratio": ""})
+        else:
+            rows.append({"case": r["case"] + ", window closed vs open", "unit": "points/s",
+                         "bliss_lite": f"{r['closed_points_s']} vs {r['open_points_s']}",
+                         "peer": f"{r['slowdown_percent']:g} % slower", "ratio": "goal <= 5 %"})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -217,10 +258,12 @@ CASES = {
     "startup": startup_case,
     "pty_startup": pty_startup_case,
     "fidelity": fidelity_case,
+    "config_size": config_size_case,
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
     "images": images_case,
+    "plot": plot_case,
     "motion": motion_case,
 }
 
@@ -229,7 +272,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,images")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,images")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs
