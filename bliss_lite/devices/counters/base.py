@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import time
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy
@@ -485,8 +486,6 @@ class SamplingCounter(Counter):
         n = len(samples)
         mean = math.fsum(samples) / n
         var = math.fsum((s - mean) ** 2 for s in samples) / n
-        import time
-
         self._statistics = SamplingCounterStatistics(
             mean, n, math.sqrt(var), var, min(samples), max(samples), max(samples) - min(samples),
             count_time, time.time())

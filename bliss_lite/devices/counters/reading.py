@@ -153,29 +153,23 @@ def reading_plan(counters: Sequence[Any]) -> list[Any]:
         controller = _controller(counter)
         return id(controller) if controller is not None else id(counter)
 
-    plan: list[Any] = []
     calc_members = [c for c in counters if key(c) in involved]
-    calc_done = False
-    for step in _steps([c for c in counters if key(c) not in involved]):
-        plan.append(step)
-    if calc_members:
-        # keep the calc reader where its first member was asked for
-        position = sum(1 for c in counters[:counters.index(calc_members[0])] if key(c) not in involved)
-        index = 0
-        for i, step in enumerate(plan):
-            if index >= position:
-                plan.insert(i, _Reader(_steps(calc_members)))
-                calc_done = True
-                break
-            index += len(step.counters)
-        if not calc_done:
-            plan.append(_Reader(_steps(calc_members)))
-    result = []
-    for item in plan:
-        if isinstance(item, _Reader):
-            result.append(item)
-        elif item.controller is None or len(item.counters) == 1:
-            result.extend(item.counters)
-        else:
-            result.append(_Reader([item]))
-    return result
+    plan: list[Any] = []
+    steps: dict[int, _Step] = {}
+    for counter in counters:
+        if key(counter) in involved:   # one reader for the calculation, where it first appears
+            if calc_members:
+                plan.append(_Reader(_steps(calc_members)))
+                calc_members = []
+            continue
+        controller = _controller(counter)
+        if controller is None:
+            plan.append(counter)
+            continue
+        step = steps.get(id(controller))
+        if step is None:
+            step = steps[id(controller)] = _Step(controller, [])
+            plan.append(step)
+        step.counters.append(counter)
+    return [(item.counters[0] if len(item.counters) == 1 else _Reader([item]))
+            if isinstance(item, _Step) else item for item in plan]
