@@ -158,12 +158,13 @@ def fidelity_case(runs: int, rows: list[dict]) -> None:
 
 
 def memory_case(runs: int, rows: list[dict]) -> None:
-    for writer in ("null", "hdf5"):
-        results = [run_json(lite("memory", "1000000", writer)) for _ in range(max(1, runs // 2))]
-        rows.append({"case": f"loopscan(1 000 000, 0, diode) writer={writer}: peak RSS growth / raw data",
+    for kind, writer in (("loopscan", "null"), ("loopscan", "hdf5"), ("ascan", "hdf5")):
+        results = [run_json(lite("memory", "1000000", writer, kind)) for _ in range(max(1, runs // 2))]
+        rows.append({"case": f"{kind} of 1 000 000 points, diode, writer={writer}: peak RSS growth / raw data",
                      "unit": "ratio",
                      "bliss_lite": stats([r["ratio"] for r in results]),
-                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB",
+                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB, "
+                             f"before the first point {stats([r['before_first_point_ratio'] for r in results])}",
                      "ratio": "target <= 2"})
 
 
@@ -220,6 +221,20 @@ def images_case(runs: int, rows: list[dict]) -> None:
                      f"{results[0]['lite_file_mb']:.0f} of {results[0]['raw_mb']:.0f} MB raw", "ratio": ""})
 
 
+def wire_case(runs: int, rows: list[dict]) -> None:
+    """The scan events' wire form: cost per block of 2 500 points x 8 channels."""
+    r = run_json([sys.executable, str(HERE / "wire_bench.py")])
+    rows.append({"case": "wire form, block of 2 500 points x 8 channels: to_bytes + from_bytes",
+                 "unit": "ms/block",
+                 "bliss_lite": f"{r['to_bytes_ms'] + r['from_bytes_ms']:.3g}",
+                 "peer": f"to {r['to_bytes_ms']:.3g} / from {r['from_bytes_ms']:.3g} ms, "
+                         f"{r['per_point_us']:.3g} us/point, {r['block_bytes']} bytes for {r['raw_bytes']} raw",
+                 "ratio": ""})
+    rows.append({"case": "wire form, START with 50 metadata entries: to_bytes + from_bytes",
+                 "unit": "ms", "bliss_lite": f"{r['start_to_bytes_ms'] + r['start_from_bytes_ms']:.3g}",
+                 "peer": f"{r['start_bytes']} bytes", "ratio": ""})
+
+
 def plot_case(runs: int, rows: list[dict]) -> None:
     """The live plot window: latency to drawn, and throughput with it open vs closed."""
     import importlib.util
@@ -263,6 +278,7 @@ CASES = {
     "memory": memory_case,
     "writer": writer_case,
     "images": images_case,
+    "wire": wire_case,
     "plot": plot_case,
     "motion": motion_case,
 }
@@ -272,7 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,images")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,wire,images")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

@@ -1,4 +1,4 @@
-"""SPEC 8 layout: real scans of the demo session, every item read back with h5py,
+"""SPEC 8 layout: real scans of the nexus tests' session (tests/beamlines/nexus), every item read back with h5py,
 plus the nexusformat and silx validators as oracles."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import pytest
 
 import bliss_lite
 from bliss_lite import open_session
+from conftest import NEXUS_BEAMLINE
 from bliss_lite.devices.protocols import ChannelSpec
-from bliss_lite.scanning import scan_meta
+from bliss_lite import scan_meta
 
 MOTORS = ("roby", "robz", "bsy", "bsz")
 
@@ -47,7 +48,7 @@ def run(tmp_path_factory):
     scans = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BLISS_LITE_STATE_DIR", str(state))
-        with open_session("demo", verbose=False) as session:
+        with open_session("nexus", root=NEXUS_BEAMLINE, verbose=False) as session:
             env = session.env
             env["SCAN_SAVING"].base_path = str(base)
             env["SCAN_DISPLAY"].mode = "off"

@@ -24,9 +24,10 @@ since NeXus wants one ``@axes`` name per signal dimension.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from bliss_lite.events import ChannelSpec
+if TYPE_CHECKING:
+    from bliss_lite.events import ChannelSpec
 
 __all__ = ["PlotChoice", "plot_choice", "nxdata_groups", "is_mesh"]
 

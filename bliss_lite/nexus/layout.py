@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import h5py
 import numpy
 
 from bliss_lite._common import now_iso
-from bliss_lite.events import ChannelSpec
 from bliss_lite.nexus.compression import dataset_options
-from bliss_lite.nexus import default_plot
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
+
+if TYPE_CHECKING:
+    from bliss_lite.events import ChannelSpec
 
 #: Items of an entry that the writer owns; a scan_meta category cannot replace them.
 ENTRY_ITEMS = frozenset(
@@ -285,6 +286,8 @@ def _write_instrument_metadata(instrument: h5py.Group, nodes: Sequence[ChannelNo
 def _write_default_plots(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:
     """The entry's NXdata groups, chosen as the live plot chooses (:mod:`.default_plot`);
     the first is the entry's ``@default``."""
+    from bliss_lite.nexus import default_plot  # only when an entry is finished
+
     entry_name = entry.name.lstrip("/")
     choice = default_plot.plot_choice([node.spec for node in nodes], scan_info)
     groups = default_plot.nxdata_groups(choice, {n.spec.fullname: n.path(entry_name) for n in nodes},

@@ -55,10 +55,6 @@ __all__ = [
 
 PLOTSELECT_KEY = "plotselect"
 
-#: plotselect's selection when no session store is available.
-_storeless_selection: list[str] = []
-
-
 class _Axis(NamedTuple):
     """A position axis of a scan: its label, its data and the motor (or None)."""
 
@@ -118,19 +114,12 @@ def _current_markers(target: "_Target", skip_outside: bool) -> list[Marker]:
 # --------------------------------------------------------------------------------------
 
 
-def _store() -> Any:
-    try:
-        return context.current().store
-    except Exception:  # no session context can be built: keep the selection here
-        return None
-
-
 def selected_counters() -> list[str]:
     """The counter names selected with :func:`plotselect` in this session."""
-    store = _store()
-    if store is None:
-        return list(_storeless_selection)
-    return list(store.get(PLOTSELECT_KEY, None) or [])
+    ctx = context.current()
+    if ctx.store is None:
+        return list(ctx.plot_selection)
+    return list(ctx.store.get(PLOTSELECT_KEY, None) or [])
 
 
 def plotselect(*counters: Any) -> None:
@@ -151,11 +140,11 @@ def plotselect(*counters: Any) -> None:
                 raise TypeError(f"plotselect() takes counters or counter names, not {counter!r}")
             if name not in names:
                 names.append(name)
-        store = _store()
-        if store is None:
-            _storeless_selection[:] = names
+        ctx = context.current()
+        if ctx.store is None:
+            ctx.plot_selection[:] = names
         else:
-            store.set(PLOTSELECT_KEY, names)
+            ctx.store.set(PLOTSELECT_KEY, names)
         _tell_plots("plotselect_changed", list(names))
     lines += ["", "Currently plotted counter(s):"]
     lines += [f"- {name}" for name in selected_counters()]
@@ -360,11 +349,10 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
     try:
         move_together(moves)
     except BaseException:
-        for motor, start in starts:
-            try:
-                motor.move(start, wait=True)
-            except BaseException:
-                pass
+        try:
+            move_together(starts)  # back where they were
+        except BaseException:
+            pass
         raise
     finally:
         _mark(target.scan, _current_markers(target, skip_outside=False), clear=False)

@@ -206,7 +206,6 @@ class ScanDataStore:
         self._names: list[tuple[str, str]] = []
         self._paths: dict[str, list[str]] = {}
         self._file: str | None = None
-        self.npoints = 0
 
     # -- subscriber ---------------------------------------------------------------
 
@@ -232,14 +231,12 @@ class ScanDataStore:
             column = self._columns.get(fullname) or self._rings.get(fullname)
             if column is not None:
                 column.put(event.first_index, values)
-        self.npoints = max(self.npoints, event.first_index + len(event))
 
     def scan_end(self, event: ScanEnd) -> None:
         for column in self._columns.values():
             column.length = min(column.length, event.npoints)
         for ring in self._rings.values():
             ring.trim(event.npoints)
-        self.npoints = min(self.npoints, event.npoints)
 
     # -- access -------------------------------------------------------------------
 

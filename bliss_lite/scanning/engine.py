@@ -23,20 +23,22 @@ Order of a run (``Scan.run()``), each step only after the previous one succeeded
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import enum
 import itertools
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy
 
+from bliss_lite import scan_meta
 from bliss_lite._common import now_iso
 from bliss_lite._common import print_warning as warn
 from bliss_lite.devices.moving import move_together
-from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
+from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanOutline
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
 from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
@@ -80,12 +82,23 @@ class ScanAbort(KeyboardInterrupt):
         return self.args[0] if self.args else "scan aborted"
 
 
+def _as_scan_abort(exc: BaseException, message: str = "scan aborted") -> "ScanAbort":
+    """The :class:`ScanAbort` the user sees for ``exc`` (a KeyboardInterrupt): ``exc``
+    itself when it is one, else a new one caused by it.  The only place that makes
+    an abort out of an interrupt."""
+    if isinstance(exc, ScanAbort):
+        return exc
+    abort = ScanAbort(message)
+    abort.__cause__ = exc
+    return abort
+
+
 class _Interrupts:
     """Ctrl-C handling while a scan runs in the main thread.
 
-    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside deferred
-    sections (``deferring > 0``: handing a block to subscribers, finishing the scan),
-    where it is remembered in ``pending`` and acted upon at the end of the section.
+    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside
+    ``with interrupts.deferred():`` sections (handing a block to subscribers,
+    finishing the scan), where it is remembered in ``pending`` and acted upon after.
     """
 
     def __init__(self) -> None:
@@ -99,6 +112,15 @@ class _Interrupts:
             self.pending = True
             return
         raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A section Ctrl-C does not cut in two (sections may nest)."""
+        self.deferring += 1
+        try:
+            yield
+        finally:
+            self.deferring -= 1
 
     def __enter__(self) -> "_Interrupts":
         if threading.current_thread() is threading.main_thread():
@@ -146,42 +168,35 @@ class _Channel:
 class Scan:
     """One scan: built by the scan functions (``ascan``, ``loopscan``...), run once.
 
-    ``positions`` holds, for each motor, its position at every point (the engine
-    moves only the motors whose target changes from one point to the next).
-    ``npoints == 0`` means "until stopped" (``timescan``).
+    ``outline`` describes the points to visit (:class:`ScanOutline`: motors and their
+    trajectories, count, sleep and stabilisation times); the engine moves only the
+    motors whose target changes from one point to the next.  ``npoints == 0`` means
+    "until stopped" (``timescan``).  ``restore_motors``: move the motors back where
+    the scan found them at the end (relative scans).
     """
 
-    def __init__(self, scan_type: str, title: str, *, counters: Sequence["Counter"],
-                 count_time: float, npoints: int, motors: Sequence["Movable"] = (),
-                 positions: Sequence[Sequence[float]] = (), name: str | None = None,
-                 save: bool = True, sleep_time: float | None = None,
-                 stab_time: float | None = None, scan_info: dict | None = None,
+    def __init__(self, title: str, outline: ScanOutline, *, counters: Sequence["Counter"],
+                 name: str | None = None, save: bool = True, scan_info: dict | None = None,
                  extra_info: dict | None = None, restore_motors: bool = False,
                  user_metadata: bool = True, in_scans: bool = True,
-                 plan: ScanPlan | None = None, context: "ScanContext | None" = None) -> None:
+                 context: "ScanContext | None" = None) -> None:
         self._ctx = context if context is not None else _context.current()
-        self.name = name or scan_type
+        self.outline = outline
+        self.name = name or outline.scan_type
         self.scan_number: int | None = None
         self.filename: str | None = None
         self.state = ScanState.IDLE
-        self.motors: list[Movable] = list(motors)
+        self.motors: list[Movable] = list(outline.motors)
         self.counters: list[Counter] = list(counters)
         self.npoints_done = 0
-        self._type = scan_type
-        self._npoints = int(npoints)
-        self._count_time = float(count_time)
-        self._positions = [numpy.asarray(p, dtype=float).ravel().tolist() for p in positions]
         self._save = bool(save)
-        self._sleep_time = float(sleep_time or 0.0)
-        self._stab_time = float(stab_time or 0.0)
         self._restore = bool(restore_motors)
         self._user_metadata = bool(user_metadata)
         self._in_scans = bool(in_scans)
-        self._plan = plan or ScanPlan(scan_type, self._npoints, self._count_time)
         self._abort_requested = False
         self._abort_event = threading.Event()
         self._ran = False
-        self._store = ScanDataStore()
+        self._data = ScanDataStore()
         self._own_subscribers: list[Any] = []
         self.key: ScanKey | None = None
 
@@ -198,15 +213,15 @@ class Scan:
         info.update(extra_info or {})
         info.update({
             "title": title,
-            "type": scan_type,
+            "type": outline.scan_type,
             "name": self.name,
-            "npoints": self._npoints,
-            "count_time": self._count_time,
-            "sleep_time": sleep_time,
+            "npoints": int(outline.npoints),
+            "count_time": float(outline.count_time),
+            "sleep_time": outline.sleep_time,
             "save": self._save,
         })
-        if stab_time is not None:
-            info["stab_time"] = stab_time
+        if outline.stab_time is not None:
+            info["stab_time"] = outline.stab_time
         info.setdefault("comments", [])
         self.scan_info: dict = info
 
@@ -227,7 +242,7 @@ class Scan:
     def get_data(self, key: Any = None) -> ScanData | numpy.ndarray:
         """The scan's data: a mapping channel name → numpy array (see
         :class:`~bliss_lite.scanning.data.ScanData`); with ``key``, that one array."""
-        data = self._store.data()
+        data = self._data.data()
         return data if key is None else data[key]
 
     def add_comment(self, text: str) -> None:
@@ -322,8 +337,6 @@ class Scan:
             self._run(interrupts)
 
     def _run(self, interrupts: _Interrupts) -> None:
-        from bliss_lite.scanning import scan_meta
-
         ctx = self._ctx
         info = self.scan_info
         self.state = ScanState.PREPARING
@@ -351,11 +364,12 @@ class Scan:
             restore = [(m, m.position) for m in self.motors] if self._restore else []
             registry = ctx.scan_meta.copy() if ctx.scan_meta is not None else None
             gatherer = scan_meta.ScanMetadataGatherer(
-                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata)
+                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata,
+                record_profile=lambda profile: setattr(ctx, "last_metadata_profile", profile))
             gatherer.gather(scan_meta.META_TIMING.START)
             for key, default in (("instrument", {}), ("positioners", {}), ("scan_meta_categories", [])):
                 info.setdefault(key, default)
-            subscribers: list[Any] = [self._store]
+            subscribers: list[Any] = [self._data]
             for factory in ctx.subscriber_factories:
                 subscriber = factory(self)
                 if subscriber is not None:
@@ -370,17 +384,14 @@ class Scan:
         except BaseException as exc:
             # Refused before anything moved: the number stays free.
             aborted = isinstance(exc, KeyboardInterrupt)
-            interrupts.deferring += 1
-            try:
+            with interrupts.deferred():
                 info["end_time"] = now_iso()
                 info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
                 if started:
                     self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), 0))
-            finally:
-                interrupts.deferring -= 1
             self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
-            if aborted and not isinstance(exc, ScanAbort):
-                raise ScanAbort() from exc
+            if aborted:
+                raise _as_scan_abort(exc)
             raise
 
         self._subscribers = list(started)
@@ -390,7 +401,7 @@ class Scan:
             numbering.commit(ctx, self._save, number)
             if self._in_scans:
                 ctx.scans.append(self)
-            self._prepare(gatherer, scan_meta.META_TIMING.PREPARED)
+            self._prepare(gatherer)
             self.state = ScanState.STARTING
             self._acquire(interrupts)
         except KeyboardInterrupt as exc:
@@ -398,8 +409,7 @@ class Scan:
         except BaseException as exc:
             reason, error = "FAILURE", exc
 
-        interrupts.deferring += 1
-        try:
+        with interrupts.deferred():
             self.state = ScanState.STOPPING
             if reason != "SUCCESS":
                 self._stop_motors()
@@ -411,8 +421,6 @@ class Scan:
                 warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
             self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), self._emitted))
             self._subscribers, self._channels = [], []
-        finally:
-            interrupts.deferring -= 1
 
         restore_error: BaseException | None = None
         try:
@@ -426,32 +434,28 @@ class Scan:
 
         if restore_error is not None and reason != "SUCCESS":
             warn(f"motors of scan {self.scan_number} not moved back: {restore_error or 'interrupted'}")
-        if reason == "USER_ABORT":
-            if isinstance(error, ScanAbort):
-                raise error
-            raise ScanAbort() from error
         if error is not None:
-            raise error
-        if isinstance(restore_error, KeyboardInterrupt) and not isinstance(restore_error, ScanAbort):
-            raise ScanAbort("scan ended, moving the motors back was interrupted") from restore_error
+            raise _as_scan_abort(error) if reason == "USER_ABORT" else error
+        if isinstance(restore_error, KeyboardInterrupt):
+            raise _as_scan_abort(restore_error, "scan ended, moving the motors back was interrupted")
         if restore_error is not None:
             raise restore_error
         if interrupts.pending:
             raise KeyboardInterrupt
 
-    def _prepare(self, gatherer: Any, prepared: Any) -> None:
+    def _prepare(self, gatherer: Any) -> None:
         """Motors to the first point, devices told about the scan, PREPARED metadata."""
-        if self.motors and self._positions and len(self._positions[0]):
-            move_together((motor, positions[0]) for motor, positions in zip(self.motors, self._positions))
+        move_together(self.outline.first_point())
         for device in itertools.chain(self.counters, self.motors):
             if isinstance(device, PreparesForScan):
-                device.prepare_for_scan(self._plan)
-        gatherer.gather(prepared)
+                device.prepare_for_scan(self.outline)
+        gatherer.gather(scan_meta.META_TIMING.PREPARED)
         if self._abort_requested:
             raise ScanAbort()
 
     def _acquire(self, interrupts: _Interrupts) -> None:
         """The point loop: kept tight (no allocation per point beyond the values)."""
+        outline = self.outline
         channels = [_Channel(spec) for spec in self.channels]
         self._channels = channels
         elapsed_append = channels[0].append
@@ -468,17 +472,16 @@ class Scan:
                 single.append((counter.read, appends[0]))
             else:
                 multi.append((counter.read, appends))
-        moves = [(m, m.move, p) for m, p in zip(self.motors, self._positions)]
+        moves = [m.move for m in self.motors]
         waits = [m.wait_move for m in self.motors]
-        last = [p[0] if p else None for p in self._positions]
-        count_time = self._count_time
-        sleep_time = self._sleep_time
-        stab_time = self._stab_time
+        last: list[Any] = [target for _, target in outline.first_point()]
+        count_time = float(outline.count_time)
+        sleep_time = float(outline.sleep_time or 0.0)
+        stab_time = float(outline.stab_time or 0.0)
         wait = self._abort_event.wait
         perf = time.perf_counter
         wall = time.time
-        npoints = self._npoints
-        indices = range(npoints) if npoints > 0 else itertools.count()
+        npoints = int(outline.npoints)
         t0 = None
         emitted = 0
         next_emit = perf() + BLOCK_PERIOD
@@ -486,13 +489,12 @@ class Scan:
                           if c.spec.shape and all(n > 0 for n in c.spec.shape))
         block_max = max(1, min(BLOCK_MAX, BLOCK_BYTES // point_bytes)) if point_bytes else BLOCK_MAX
         try:
-            for i in indices:
+            for done, targets in enumerate(outline.points(), 1):
                 if nmotors:
                     for k in range(nmotors):
-                        motor, move, positions = moves[k]
-                        target = positions[i]
+                        target = targets[k]
                         if target != last[k]:
-                            move(target, wait=False)
+                            moves[k](target, wait=False)
                             last[k] = target
                     for wait_move in waits:
                         wait_move()
@@ -518,30 +520,22 @@ class Scan:
                         append(value)
                 elapsed_append(now - t0)
                 epoch_append(now)
-                done = i + 1
                 self.npoints_done = done
                 if self._abort_requested:
                     raise ScanAbort()
                 if sleep_time and done != npoints and wait(sleep_time):
                     raise ScanAbort()
                 if done - emitted >= block_max or perf() >= next_emit:
-                    interrupts.deferring += 1
-                    try:
+                    with interrupts.deferred():
                         self._emit(done - emitted)
-                    finally:
-                        interrupts.deferring -= 1
                     emitted = done
                     next_emit = perf() + BLOCK_PERIOD
                     if interrupts.pending:
                         interrupts.pending = False
                         raise KeyboardInterrupt
         finally:
-            interrupts.deferring += 1
-            try:
-                complete = min(len(c.values) for c in channels)
-                self._emit(complete)
-            finally:
-                interrupts.deferring -= 1
+            with interrupts.deferred():
+                self._emit(min(len(c.values) for c in channels))
 
     def _emit(self, n: int) -> None:
         """Hand the next ``n`` complete points to the subscribers (a subscriber that

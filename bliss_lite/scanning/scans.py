@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import numpy
 
 from bliss_lite.devices._text import digits_of, with_digits
-from bliss_lite.devices.protocols import Counter, ScanPlan
+from bliss_lite.devices.protocols import Counter, ScanOutline
 from bliss_lite.scanning import _arguments as check
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning.engine import Scan
@@ -73,11 +73,10 @@ def _count_scan(func: str, scan_type: str, title: str, npoints: int, count_time:
                 user_metadata: bool = True) -> Scan | None:
     ctx = _context.current()
     counters = check.counters(func, counter_args, ctx.default_counters)
-    scan = Scan(scan_type, common.title or title, counters=counters, count_time=count_time,
-                npoints=npoints, name=common.name, save=common.save,
-                sleep_time=common.sleep_time, scan_info=common.scan_info,
-                in_scans=in_scans, user_metadata=user_metadata,
-                plan=ScanPlan(scan_type, npoints, count_time), context=ctx)
+    outline = ScanOutline(scan_type, npoints, count_time, sleep_time=common.sleep_time)
+    scan = Scan(common.title or title, outline, counters=counters, name=common.name,
+                save=common.save, scan_info=common.scan_info, in_scans=in_scans,
+                user_metadata=user_metadata, context=ctx)
     return _launch(scan, common)
 
 
@@ -135,20 +134,20 @@ def timescan(count_time: float, *counters: Any, npoints: int = 0, name: str | No
 def _motor_scan(func: str, scan_type: str, title: str, motors: Sequence[Any],
                 trajectories: Sequence[numpy.ndarray], count_time: float,
                 counter_args: Sequence[Any], common: _Common, stab_time: float | None,
-                extra_info: dict, plan_positions: bool, relative: bool) -> Scan | None:
+                extra_info: dict, listed_positions: bool, relative: bool) -> Scan | None:
     ctx = _context.current()
     counters = check.counters(func, counter_args, ctx.default_counters)
     check.check_limits(motors, trajectories)
     npoints = len(trajectories[0])
     first = trajectories[0]
-    plan = ScanPlan(scan_type, npoints, count_time, motor_start=float(first[0]),
-                    motor_stop=float(first[-1]),
-                    positions=first.tolist() if plan_positions else None)
-    scan = Scan(scan_type, common.title or title, counters=counters, count_time=count_time,
-                npoints=npoints, motors=motors, positions=trajectories, name=common.name,
-                save=common.save, sleep_time=common.sleep_time, stab_time=stab_time,
-                scan_info=common.scan_info, extra_info=extra_info, restore_motors=relative,
-                plan=plan, context=ctx)
+    outline = ScanOutline(scan_type, npoints, count_time, motor_start=float(first[0]),
+                          motor_stop=float(first[-1]),
+                          positions=first if listed_positions else None, motors=tuple(motors),
+                          trajectories=tuple(trajectories), sleep_time=common.sleep_time,
+                          stab_time=stab_time)
+    scan = Scan(common.title or title, outline, counters=counters, name=common.name,
+                save=common.save, scan_info=common.scan_info, extra_info=extra_info,
+                restore_motors=relative, context=ctx)
     return _launch(scan, common)
 
 
@@ -188,7 +187,7 @@ def _nscan(func: str, scan_type: str, triples: Sequence[tuple[Any, Any, Any]], i
     title = " ".join([prefix, *words, str(intervals), str(count_time)])
     extra = {"start": starts, "stop": stops, "intervals": n}
     return _motor_scan(func, scan_type, title, motors, trajectories, seconds, counter_args,
-                       common, stab, extra, plan_positions=False, relative=relative)
+                       common, stab, extra, listed_positions=False, relative=relative)
 
 
 def ascan(motor: Any, start: float, stop: float, intervals: int, count_time: float,
@@ -297,7 +296,7 @@ def _mesh(func: str, motor1: Any, start1: Any, stop1: Any, intervals1: Any, moto
     extra = {"start": [s1, s2], "stop": [e1, e2], "npoints1": n1 + 1, "npoints2": n2 + 1,
              "data_dim": 2, "backnforth": back}
     return _motor_scan(func, func, title, [m1, m2], trajectories, seconds, counter_args, common,
-                       stab, extra, plan_positions=True, relative=relative)
+                       stab, extra, listed_positions=True, relative=relative)
 
 
 def amesh(motor1: Any, start1: float, stop1: float, intervals1: int, motor2: Any,
@@ -339,7 +338,7 @@ def _lookup(func: str, pairs: Sequence[tuple[Any, Any]], count_time: Any,
                          f"({', '.join(f'{m.name}: {len(p)}' for m, p in pairs)})")
     title = "lookupscan %f on motors (%s)" % (seconds, ",".join(m.name for m in motors))
     return _motor_scan(func, func, title, motors, trajectories, seconds, counter_args, common,
-                       stab, {}, plan_positions=True, relative=False)
+                       stab, {}, listed_positions=True, relative=False)
 
 
 def lookupscan(motor_pos_tuple_list: Sequence[tuple[Any, Sequence[float]]], count_time: float,

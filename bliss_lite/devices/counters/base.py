@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy
 
-from bliss_lite.devices.protocols import ChannelSpec, ScanPlan
+from bliss_lite.devices.protocols import ChannelSpec, ScanOutline
 
 __all__ = [
     "CalcCounter", "CalcCounterController", "Counter", "CounterController", "CounterNamespace",
@@ -167,7 +167,7 @@ class CounterController:
         pass
 
     # -- bliss_lite reading --------------------------------------------------------------
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         """Called once before a scan's first point (override when needed)."""
 
     def read_counters(self, counters: Sequence["Counter"], count_time: float) -> list[tuple]:
@@ -221,7 +221,7 @@ class IntegratingCounterController(CounterController):
         super().__init__(name, master_controller, register_counters)
         self._index = 0
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         self._index = 0
 
     def get_values(self, from_index: int, *counters: "Counter") -> list:
@@ -352,7 +352,7 @@ class Counter:
                             shape=tuple(self.shape), attrs=self._channel_attrs(),
                             **self._channel_placement()),)
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         if self._controller is not None:
             self._controller.prepare_for_scan(plan)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from bliss_lite.devices.counters.base import CalcCounterController, Counter
-from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
+from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanOutline
 
 __all__ = ["reading_plan"]
 
@@ -55,7 +55,7 @@ class _Step:
             values[id(counter)] = point[0]
         return points
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         target = self.controller if self.controller is not None else self.counters[0]
         if isinstance(target, PreparesForScan):
             target.prepare_for_scan(plan)
@@ -87,7 +87,7 @@ class _Reader:
                 out.extend(point)
         return tuple(out)
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         for step in self._steps:
             step.prepare_for_scan(plan)
 

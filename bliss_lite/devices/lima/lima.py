@@ -37,7 +37,7 @@ from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys, store_of
 from bliss_lite.devices.counters.base import Counter, CounterController, CounterNamespace
 from bliss_lite.devices.lima.roi import ArcRoi, Roi, RoiProfile, dict_to_roi
-from bliss_lite.devices.protocols import Movable, ScanPlan
+from bliss_lite.devices.protocols import Movable, ScanOutline
 
 __all__ = ["Lima", "lima"]
 
@@ -704,7 +704,7 @@ class Lima(CounterController):
         self.last_frame_time = time.perf_counter() - t0
         return frame
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         self._acquisition.expo_time = plan.count_time
         self._acquisition.nb_frames = plan.npoints
         self._frame_index = 0
