@@ -17,7 +17,6 @@ import h5py
 import numpy
 
 from bliss_lite._common import now_iso
-from bliss_lite.nexus.compression import dataset_options
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
 
 if TYPE_CHECKING:
@@ -188,6 +187,8 @@ def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int |
     point_shape = tuple(max(s, 0) for s in shape)
     maxshape = (None,) + tuple(None if s < 0 else s for s in shape)
     if shape and all(s > 0 for s in shape) and dtype.kind in "biuf":  # spectra, images
+        from bliss_lite.nexus.compression import dataset_options  # only scans with such channels
+
         options = dataset_options(shape, spec.compression or compression)
         return group.create_dataset(node.field, shape=(0,) + point_shape, maxshape=maxshape,
                                     dtype=dtype, **options)
