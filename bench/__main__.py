@@ -205,6 +205,22 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def images_case(runs: int, rows: list[dict]) -> None:
+    """loopscan(N, 0, lima_simulator), 1024 x 1024 uint16, vs the disk floor and gzip."""
+    for n in (200, 1000):
+        results = [run_json([sys.executable, str(HERE / "image_bench.py"), str(n)])
+                   for _ in range(max(1, runs // 2))]
+        pick = {k: [r[k] for r in results] for k in results[0] if isinstance(results[0][k], float)}
+        rows.append({"case": f"loopscan({n}, 0, lima_simulator) 1024x1024 uint16, bslz4", "unit": "MB/s",
+                     "bliss_lite": stats(pick["lite_mb_per_s"]),
+                     "peer": f"floor {stats(pick['floor_mb_per_s'])}, gzip4 {stats(pick['gzip_mb_per_s'])}",
+                     "ratio": f"{stats(pick['vs_floor'])} of floor, {stats(pick['vs_gzip'])}x gzip"})
+        rows.append({"case": f"  frames/s, CPU/frame, peak RSS, file (N = {n})", "unit": "",
+                     "bliss_lite": f"{stats(pick['lite_frames_per_s'])} f/s", "peer":
+                     f"{stats(pick['cpu_ms_per_frame'])} ms, {stats(pick['peak_rss_mb'])} MB, "
+                     f"{results[0]['lite_file_mb']:.0f} of {results[0]['raw_mb']:.0f} MB raw", "ratio": ""})
+
+
 def wire_case(runs: int, rows: list[dict]) -> None:
     """The scan events' wire form: cost per block of 2 500 points x 8 channels."""
     r = run_json([sys.executable, str(HERE / "wire_bench.py")])
@@ -261,6 +277,7 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "images": images_case,
     "wire": wire_case,
     "plot": plot_case,
     "motion": motion_case,
@@ -271,7 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,wire")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,wire,images")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

@@ -119,6 +119,11 @@ class ChannelSpec:
     ``(n,)`` for a spectrum of n samples, ``(-1,)`` when its length varies).
     ``kind`` is ``"counter"``, ``"motor"`` (a scanned axis) or ``"timer"``
     (``elapsed_time``, ``epoch``).
+    ``device`` and ``data_name`` place the channel in the file as BLISS's writer does:
+    dataset ``instrument/<device>/<data_name>`` (e.g. ``lima_simulator_r1``/``avg``),
+    linked as ``measurement/<device>`` for ``data`` and ``<device>_<data_name>``
+    otherwise; None: ``instrument/<name>/data``.  ``compression`` (``"bslz4"``,
+    ``"gzip"``, ``"none"``) overrides the session's for a 1-D/2-D channel.
     """
 
     name: str
@@ -128,6 +133,9 @@ class ChannelSpec:
     dtype: str = "float64"
     shape: tuple[int, ...] = ()
     attrs: dict[str, Any] = field(default_factory=dict)
+    device: str | None = None
+    data_name: str | None = None
+    compression: str | None = None
 
 
 @dataclass(frozen=True)

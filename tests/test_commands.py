@@ -129,15 +129,18 @@ def test_lsmot(env, capsys):
 
 def test_lscnt(env, capsys):
     lscnt()
-    assert output(capsys) == textwrap.dedent("""\
-
-        Fullname                                     Shape    Controller                            Alias    Name
-        -------------------------------------------  -------  ------------------------------------  -------  ------------
+    # the demo also has lima_simulator, mca1 and roby_pos (their rows sort before these)
+    text = output(capsys)
+    assert text.startswith("\nFullname                                     Shape    Controller"
+                           "                            Alias    Name\n")
+    assert "\nlima_simulator:image                         2D       lima_simulator" in text
+    assert "\nmca1:spectrum_det0                           1D       mca1" in text
+    assert text.endswith(textwrap.dedent("""\
         simulation_counter_controller:sim_ct_gauss   0D       simulation_counter_controller                  sim_ct_gauss
         simulation_diode_sampling_controller:diode   0D       simulation_diode_sampling_controller           diode
         simulation_diode_sampling_controller:diode2  0D       simulation_diode_sampling_controller           diode2
         simulation_diode_sampling_controller:diode3  0D       simulation_diode_sampling_controller           diode3
-        """)  # noqa: E501
+        """))  # noqa: E501
     env["MG1"].disable("diode2")
     lscnt(env["MG1"])
     assert [line.split()[0] for line in output(capsys).splitlines()[3:]] == [
@@ -155,8 +158,8 @@ def test_lsmg(env, capsys):
 
 def test_lsobj(env, capsys):
     lsobj()
-    assert output(capsys) == ("diode  diode2  diode3  sim_ct_gauss  roby  robz  bsy  bsz  att1z  "
-                              "beamstop  att1  MG1  \n")
+    assert output(capsys) == ("diode  diode2  diode3  sim_ct_gauss  lima_simulator  mca1  roby  robz  "
+                              "bsy  bsz  att1z  beamstop  att1  MG1  \n")
     lsobj("diode*")
     assert output(capsys) == "diode  diode2  diode3  \n"
     lsobj("bs?")

@@ -21,6 +21,7 @@ SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2sca
 ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto_com",
              "goto_cen", "goto_min", "plotselect")
 METADATA = ("metadata_profiling",)
+LIMA = ("limatake", "limastat")
 DATA_POLICY = ("newproposal", "endproposal", "newsample", "newcollection", "newdataset",
                "enddataset")
 PLOT = ("flint", "plotinit", "replot", "plot", "edit_roi_counters")
@@ -53,6 +54,7 @@ _PROVIDERS = (
     ("bliss_lite.commands.dialogs", DIALOGS),
     ("bliss_lite.commands.locks", LOCKING),
     ("bliss_lite.commands.external", EXTERNAL),
+    ("bliss_lite.scanning.lima_commands", LIMA),
 )
 
 ALL = tuple(name for _module, names in _PROVIDERS for name in names)

@@ -24,12 +24,19 @@ _PACKAGES = {
     "bliss.controllers": "bliss_lite's stand-in for bliss.controllers.",
     "bliss.controllers.motors": "bliss_lite's stand-in for bliss.controllers.motors.",
     "bliss.shell.cli": "bliss_lite's stand-in for bliss.shell.cli.",
+    "bliss.controllers.mca": "bliss_lite's MCA: the simulated one.",
+    "bliss.controllers.lima": "bliss_lite's Lima: a built-in camera simulator.",
+    "bliss.controllers.demo": "bliss_lite's demo devices.",
 }
 
 #: modules that *are* a bliss_lite module under another name
 _ALIASES = {
     "bliss.setup_globals": "bliss_lite.compat.setup_globals",
     "bliss.scanning.scan_meta": "bliss_lite.scan_meta",
+    "bliss.common.counter": "bliss_lite.devices.counters.base",
+    "bliss.controllers.counter": "bliss_lite.devices.counters.base",
+    "bliss.controllers.mca.simulation": "bliss_lite.devices.mca.simulation",
+    "bliss.controllers.lima.roi": "bliss_lite.devices.lima.roi",
     "bliss.common.cleanup": "bliss_lite.commands.cleanup",
     "bliss.common.logtools": "bliss_lite.commands.logbook",
     "bliss.common.event": "bliss_lite.signals",
@@ -131,8 +138,42 @@ def _plot_module(module: types.ModuleType) -> None:
     module.__all__ = list(functions)
 
 
-#: modules built on demand
+def _names(source: str, *names: str) -> Callable[[types.ModuleType], None]:
+    """A module holding ``names`` of the bliss_lite module ``source``."""
+    def fill(module: types.ModuleType) -> None:
+        imported = importlib.import_module(source)
+        module.__dict__.update({name: getattr(imported, name) for name in names})
+        module.__all__ = list(names)
+
+    return fill
+
+
+def _merged(*fillers: Callable[[types.ModuleType], None]) -> Callable[[types.ModuleType], None]:
+    def fill(module: types.ModuleType) -> None:
+        names: list[str] = []
+        for filler in fillers:
+            filler(module)
+            names += module.__all__
+        module.__all__ = names
+
+    return fill
+
+
+#: modules built on demand (packages of _PACKAGES too)
 _BUILT = {
+    "bliss.controllers.simulation_counter": _merged(
+        _names("bliss_lite.devices.simulation_counter", "SimulationCounter"),
+        _names("bliss_lite.devices.simulation_signals", "FixedShapeCounter", "OneDimSimulationCounter",
+               "OneDimSimulationController")),
+    "bliss.controllers.simulation_calc_counter": _names(
+        "bliss_lite.devices.counters.calc", "MeanCalcCounterController", "Times2CalcCounterController"),
+    "bliss.controllers.expression_based_calc": _names(
+        "bliss_lite.devices.counters.calc", "ExpressionCalcCounterController", "ExpressionCalcCounter"),
+    "bliss.controllers.mca": _names("bliss_lite.devices.mca", "SimulatedMCA"),
+    "bliss.controllers.lima.lima_base": _names("bliss_lite.devices.lima", "Lima"),
+    "bliss.controllers.lima.limatools": _names("bliss_lite.scanning.lima_commands", "limatake", "limastat"),
+    "bliss.controllers.demo.sample_stage_diode": _names("bliss_lite.devices.demo_diodes", "SampleStageDiode"),
+    "bliss.controllers.demo.fixed_data_diode": _names("bliss_lite.devices.demo_diodes", "FixedDataDiode"),
     "bliss.config.static": _config_static,
     "bliss.common.scans": _standard_module("SCAN_MODULE"),
     "bliss.common.standard": _standard_module("ALL"),
@@ -194,6 +235,8 @@ class BlissCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         name = module.__name__
         if name in _PACKAGES:
             module.__doc__ = _PACKAGES[name]
+            if name in _BUILT:
+                _BUILT[name](module)
             if name == "bliss":
                 from bliss_lite._version import __version__
 

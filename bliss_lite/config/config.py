@@ -214,8 +214,10 @@ class Config:
     def _is_user_class(self, node: ConfigNode) -> bool:
         """``package:`` (a full module path), or a ``module:`` of the beamline that is
         not a BLISS module bliss_lite provides."""
-        if "package" in node:
-            return True
+        if "package" in node:  # a BLISS package bliss_lite provides is a built-in class
+            package = node.get("package")
+            return not (isinstance(package, str) and self._entry(node) is not None
+                        and package.removeprefix("bliss.controllers.") in BLISS_MODULES)
         if "module" not in node:
             return False
         return node.get("module") not in BLISS_MODULES or self._entry(node) is None

@@ -20,6 +20,8 @@ __all__ = ["BLISS_MODULES", "ClassEntry", "Factory", "close_class_names"]
 BLISS_MODULES = frozenset({
     "mockup", "motors.mockup", "simulation_diode", "simulation_counter",
     "multiplepositions", "measurementgroup",
+    "mca", "mca.simulation", "lima", "lima.lima_base", "expression_based_calc",
+    "simulation_calc_counter", "demo.sample_stage_diode", "demo.fixed_data_diode",
 })
 
 Factory = Callable[[str | None, ConfigNode, "Config"], Any]

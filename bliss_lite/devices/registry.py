@@ -9,6 +9,10 @@ from bliss_lite.devices.motion import CoupledMotionCalc, Slits, calc_motor_mocku
 from bliss_lite.devices.multiple_positions import multiple_positions
 from bliss_lite.devices.simulation_counter import simulation_counter
 from bliss_lite.devices.simulation_diode import simulation_diode
+from bliss_lite.devices.counters import calc
+from bliss_lite.devices.demo_diodes import fixed_data_diode, sample_stage_diode
+from bliss_lite.devices.lima import lima
+from bliss_lite.devices.mca import simulated_mca
 
 #: ``class:`` name → how to create it (``Config(root, classes=BUILTIN_CLASSES)``).
 BUILTIN_CLASSES: dict[str, ClassEntry] = {
@@ -24,4 +28,17 @@ BUILTIN_CLASSES: dict[str, ClassEntry] = {
     "MultiplePositions": ClassEntry(multiple_positions),
     "MultiplePosition": ClassEntry(multiple_positions),
     "MeasurementGroup": ClassEntry(measurement_group),
+    "SimulatedMCA": ClassEntry(simulated_mca),
+    "Lima": ClassEntry(lima),
+    "ExpressionCalcCounterController": ClassEntry(
+        calc.calc_factory(calc.ExpressionCalcCounterController)),
+    "ExpressionCalcCounter": ClassEntry(
+        calc.calc_factory(calc.ExpressionCalcCounter)),
+    "MeanCalcCounterController": ClassEntry(
+        calc.calc_factory(calc.MeanCalcCounterController)),
+    "Times2CalcCounterController": ClassEntry(
+        calc.calc_factory(calc.Times2CalcCounterController)),
+    "RoiCalcCounterController": ClassEntry(calc.calc_factory(calc.RoiCalcCounterController)),
+    "SampleStageDiode": ClassEntry(sample_stage_diode),
+    "FixedDataDiode": ClassEntry(fixed_data_diode),
 }

@@ -38,22 +38,31 @@ _CHUNK_ROWS = 4096
 
 @dataclass(frozen=True)
 class ChannelNode:
-    """Where one channel lives: ``instrument/<name>/<field>``, linked as
-    ``measurement/<name>``; ``field`` is ``value`` (motors, timers) or ``data``."""
+    """Where one channel lives: ``instrument/<group>/<field>``, linked as
+    ``measurement/<name>``; ``field`` is ``value`` (motors, timers) or ``data``, or
+    the channel's ``data_name``; ``group`` is ``name`` unless the channel names its
+    ``device`` (several channels of one NXdetector: a camera's ROI, an MCA element)."""
 
     spec: ChannelSpec
     name: str
+    group: str = ""
 
     @property
     def field(self) -> str:
+        if self.group and self.spec.data_name:
+            return self.spec.data_name
         return "data" if self.spec.kind == "counter" else "value"
+
+    @property
+    def group_name(self) -> str:
+        return self.group or self.name
 
     @property
     def nx_class(self) -> str:
         return "NXdetector" if self.spec.kind == "counter" else "NXpositioner"
 
     def path(self, entry_name: str) -> str:
-        return f"/{entry_name}/instrument/{self.name}/{self.field}"
+        return f"/{entry_name}/instrument/{self.group_name}/{self.field}"
 
 
 def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
@@ -61,7 +70,14 @@ def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
     valid item name falls back to the fullname (``:`` and ``/`` → ``_``)."""
     taken = {"positioners", *POSITIONER_GROUPS}
     nodes = []
+    channels = list(channels)
+    devices = _device_groups(channels, taken)
     for spec in channels:
+        if spec.fullname in devices:
+            node = devices[spec.fullname]
+            taken.add(node.name)
+            nodes.append(node)
+            continue
         name = spec.name
         if name in taken or name_problem(name):
             name = spec.fullname.replace(":", "_").replace("/", "_") or "channel"
@@ -70,6 +86,26 @@ def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
                 name, i = f"{base}_{i}", i + 1
         taken.add(name)
         nodes.append(ChannelNode(spec, name))
+    return nodes
+
+
+def _device_groups(channels: Sequence[ChannelSpec], taken: set[str]) -> dict[str, ChannelNode]:
+    """Nodes of the channels that name their NXdetector ``device`` (BLISS's names:
+    ``measurement/<device>`` for ``data``, ``<device>_<data_name>`` otherwise)."""
+    nodes: dict[str, ChannelNode] = {}
+    used: set[tuple[str, str]] = set()
+    for spec in channels:
+        if not spec.device or spec.kind != "counter":
+            continue
+        field = spec.data_name or "data"
+        link = spec.device if field == "data" else f"{spec.device}_{field}"
+        if (spec.device, field) in used or link in taken or name_problem(link) \
+                or name_problem(spec.device) or name_problem(field):
+            continue  # placed by short name instead
+        used.add((spec.device, field))
+        nodes[spec.fullname] = ChannelNode(spec, link, spec.device)
+    taken.update(node.group for node in nodes.values())
+    taken.update(node.name for node in nodes.values())
     return nodes
 
 
@@ -118,14 +154,15 @@ def create_entry(
     measurement.attrs["NX_class"] = "NXcollection"
     npoints = _int_or_none(scan_info.get("npoints"))
     datasets = {}
+    compression = scan_info.get("compression")
     for node in nodes:
-        group = instrument.create_group(node.name)
-        group.attrs["NX_class"] = node.nx_class
-        dataset = _create_channel_dataset(group, node, npoints)
+        group = instrument.require_group(node.group_name)
+        group.attrs.setdefault("NX_class", node.nx_class)
+        dataset = _create_channel_dataset(group, node, npoints, compression)
         if node.spec.unit:
             dataset.attrs["units"] = node.spec.unit
         if node.spec.kind == "counter" and node.spec.attrs:
-            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.name}", warn=warn,
+            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.group_name}", warn=warn,
                        protected={node.field}, keep_nx_class=True)
         measurement[node.name] = h5py.SoftLink(node.path(entry_name))
         datasets[node.spec.fullname] = dataset
@@ -140,7 +177,8 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int | None) -> h5py.Dataset:
+def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int | None,
+                            compression: str | None = None) -> h5py.Dataset:
     spec = node.spec
     dtype = numpy.dtype(spec.dtype)
     if dtype.kind in "UOS":
@@ -148,6 +186,12 @@ def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int |
     shape = tuple(spec.shape)
     point_shape = tuple(max(s, 0) for s in shape)
     maxshape = (None,) + tuple(None if s < 0 else s for s in shape)
+    if shape and all(s > 0 for s in shape) and dtype.kind in "biuf":  # spectra, images
+        from bliss_lite.nexus.compression import dataset_options  # only scans with such channels
+
+        options = dataset_options(shape, spec.compression or compression)
+        return group.create_dataset(node.field, shape=(0,) + point_shape, maxshape=maxshape,
+                                    dtype=dtype, **options)
     point_chunk = tuple(256 if s < 0 else max(s, 1) for s in shape)
     row_bytes = dtype.itemsize * math.prod(point_chunk)
     rows = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // row_bytes, npoints or _CHUNK_ROWS))
@@ -225,7 +269,7 @@ def _write_instrument_metadata(instrument: h5py.Group, nodes: Sequence[ChannelNo
         if metadata is not None:
             warn("instrument", "the instrument metadata must be a dict")
         return
-    by_name = {node.name: node for node in nodes}
+    by_name = {node.group_name: node for node in nodes}
     rest = {}
     for key, value in metadata.items():
         node = by_name.get(key)

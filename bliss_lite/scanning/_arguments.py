@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy
 
+from bliss_lite.devices.counters.reading import reading_plan
 from bliss_lite.devices.protocols import Counter, CounterContainer, Movable
 from bliss_lite.scanning.context import NO_COUNTERS
 
@@ -112,7 +113,9 @@ def is_counter_arg(value: Any) -> bool:
 
 def counters(func: str, args: Iterable[Any], default: Any) -> list[Counter]:
     """The counters of ``args`` (counters, measurement groups, controllers) in order,
-    duplicates dropped; no argument at all → ``default()`` (ACTIVE_MG)."""
+    duplicates dropped; no argument at all → ``default()`` (ACTIVE_MG).  BLISS-API
+    counters come back as :func:`~bliss_lite.devices.counters.reading.reading_plan`
+    makes them (one reader per controller, calc counters after their inputs)."""
     args = list(args)
     found = [] if args else list(default())
     for arg in args:
@@ -126,7 +129,10 @@ def counters(func: str, args: Iterable[Any], default: Any) -> list[Counter]:
     result = _unique(found)
     if not result:
         raise ValueError(NO_COUNTERS)
-    return result
+    try:
+        return reading_plan(result)
+    except ValueError as err:
+        raise ValueError(f"{func}(): {err}") from None
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:

@@ -52,6 +52,7 @@ __all__ = ["Scan", "ScanState", "ScanAbort", "TIMER_CHANNELS", "BLOCK_MAX", "BLO
 
 BLOCK_PERIOD = 0.1  # seconds between two blocks of points, at most
 BLOCK_MAX = 5000  # points in one block, at most
+BLOCK_BYTES = 64 << 20  # bytes of 1-D/2-D data (images, spectra) in one block, at most
 
 TIMER_CHANNELS = (
     ChannelSpec("elapsed_time", "timer:elapsed_time", "s", kind="timer"),
@@ -356,6 +357,7 @@ class Scan:
                 "session_name": ctx.session_name,
                 "user_name": ctx.user_name or saving.user_name,
                 "writer": writer,
+                "compression": getattr(saving, "compression", None),
                 "start_time": now_iso(),
                 "plotselect": list(plotselect) if isinstance(plotselect, list) else [],
             })
@@ -483,6 +485,9 @@ class Scan:
         t0 = None
         emitted = 0
         next_emit = perf() + BLOCK_PERIOD
+        point_bytes = sum(c.dtype.itemsize * int(numpy.prod(c.spec.shape)) for c in channels
+                          if c.spec.shape and all(n > 0 for n in c.spec.shape))
+        block_max = max(1, min(BLOCK_MAX, BLOCK_BYTES // point_bytes)) if point_bytes else BLOCK_MAX
         try:
             for done, targets in enumerate(outline.points(), 1):
                 if nmotors:
@@ -520,7 +525,7 @@ class Scan:
                     raise ScanAbort()
                 if sleep_time and done != npoints and wait(sleep_time):
                     raise ScanAbort()
-                if done - emitted >= BLOCK_MAX or perf() >= next_emit:
+                if done - emitted >= block_max or perf() >= next_emit:
                     with interrupts.deferred():
                         self._emit(done - emitted)
                     emitted = done

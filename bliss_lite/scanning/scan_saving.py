@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from bliss_lite._common import print_warning
+from bliss_lite._common import COMPRESSIONS
 from bliss_lite.devices._text import table
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "writer": "hdf5",
     "scan_number_format": "%04d",
     "date_format": "%Y%m%d",
+    "compression": "bslz4",  # images and spectra: bslz4 | gzip | none (bliss_lite._common.COMPRESSIONS)
 }
 READ_ONLY = ("session", "user_name", "date", "filename", "root_path", "data_path")
 # Keys of BLISS's ESRF data policy (``ESRFScanSaving``): accepted in a configuration's
@@ -179,6 +181,9 @@ class ScanSaving:
             raise TypeError(f"SCAN_SAVING.{name} must be a string, not {type(value).__name__}")
         if name == "writer" and value not in WRITERS:
             raise ValueError(f"SCAN_SAVING.writer must be one of {', '.join(WRITERS)}, not {value!r}")
+        if name == "compression" and value not in COMPRESSIONS:
+            raise ValueError(f"SCAN_SAVING.compression must be one of {', '.join(COMPRESSIONS)}, "
+                             f"not {value!r}")
         if name == "base_path" and not value:
             raise ValueError("SCAN_SAVING.base_path cannot be empty")
         if "\0" in value:
