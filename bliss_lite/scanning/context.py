@@ -51,6 +51,14 @@ class ScanContext:
     last_entry_number: Callable[[str], int] = lambda filename: 0
     scans: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
     user_name: str = ""
+    default_chain: Any = field(default_factory=lambda: _default_chain())
+
+
+def _default_chain() -> Any:
+    """The session's DEFAULT_CHAIN (its settings and presets go to every standard scan)."""
+    from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
+
+    return DefaultAcquisitionChain()
 
 
 _current: ScanContext | None = None

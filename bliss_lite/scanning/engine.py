@@ -29,6 +29,7 @@ import itertools
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy
@@ -40,6 +41,7 @@ from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
 from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
+from bliss_lite.scanning.chain import ChainPreset
 from bliss_lite.scanning.data import ScanData, ScanDataStore
 
 if TYPE_CHECKING:
@@ -138,76 +140,98 @@ class _Channel:
             array = numpy.array(values, dtype=self.dtype)
             if n == 0:
                 array = array.reshape((0,) + tuple(self.spec.shape))
-        self.values.clear()
+        del self.values[:n]
         return array
 
 
 class Scan:
-    """One scan: built by the scan functions (``ascan``, ``loopscan``...), run once.
+    """One scan: runs an acquisition chain (:mod:`bliss_lite.scanning.chain`) once.
 
-    ``positions`` holds, for each motor, its position at every point (the engine
-    moves only the motors whose target changes from one point to the next).
-    ``npoints == 0`` means "until stopped" (``timescan``).
+    ``Scan(chain, name="scan", scan_info=None, save=True)`` as in BLISS; the standard
+    scans (``ascan``, ``loopscan``...) build their chain with ``DEFAULT_CHAIN`` and
+    run through here too.  A chain of BLISS's standard objects only (a step motor
+    master over a SoftwareTimerMaster over SamplingCounterAcquisitionSlaves, or the
+    timer alone at the top) runs in a fused point loop that does what their methods
+    do without calling them per point (the engine moves only the motors whose target
+    changes); any other chain runs by calling its objects' methods
+    (:meth:`_acquire_chain`).  ``restore_motors``: move the motors back where the
+    scan found them at the end (relative scans).
     """
 
-    def __init__(self, scan_type: str, title: str, *, counters: Sequence["Counter"],
-                 count_time: float, npoints: int, motors: Sequence["Movable"] = (),
-                 positions: Sequence[Sequence[float]] = (), name: str | None = None,
-                 save: bool = True, sleep_time: float | None = None,
-                 stab_time: float | None = None, scan_info: dict | None = None,
-                 extra_info: dict | None = None, restore_motors: bool = False,
+    def __init__(self, chain: Any, name: str = "scan", scan_info: dict | None = None,
+                 save: bool = True, *, restore_motors: bool = False,
                  user_metadata: bool = True, in_scans: bool = True,
-                 plan: ScanPlan | None = None, context: "ScanContext | None" = None) -> None:
+                 context: "ScanContext | None" = None) -> None:
+        from bliss_lite.scanning.chain import AcquisitionChain
+        from bliss_lite.scanning.scan_info import ScanInfo
+
+        if not isinstance(chain, AcquisitionChain):
+            raise TypeError(f"Scan() takes an AcquisitionChain, not {type(chain).__name__}")
+        if len(chain.top_masters) != 1:
+            raise ValueError(f"Scan(): the chain must have one top master, it has "
+                             f"{len(chain.top_masters)} ({', '.join(m.name for m in chain.top_masters)})")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Scan() argument 'name' must be a non-empty string, not {name!r}"[:120])
         self._ctx = context if context is not None else _context.current()
-        self.name = name or scan_type
+        self.acq_chain = chain
+        chain.scan = self
+        self.name = name
         self.scan_number: int | None = None
         self.filename: str | None = None
         self.state = ScanState.IDLE
-        self.motors: list[Movable] = list(motors)
-        self.counters: list[Counter] = list(counters)
         self.npoints_done = 0
-        self._type = scan_type
-        self._npoints = int(npoints)
-        self._count_time = float(count_time)
-        self._positions = [numpy.asarray(p, dtype=float).ravel().tolist() for p in positions]
         self._save = bool(save)
-        self._sleep_time = float(sleep_time or 0.0)
-        self._stab_time = float(stab_time or 0.0)
         self._restore = bool(restore_motors)
         self._user_metadata = bool(user_metadata)
         self._in_scans = bool(in_scans)
-        self._plan = plan or ScanPlan(scan_type, self._npoints, self._count_time)
         self._abort_requested = False
         self._abort_event = threading.Event()
         self._ran = False
         self._store = ScanDataStore()
         self._own_subscribers: list[Any] = []
+        self._preset_list: list[Any] = []
         self.key: ScanKey | None = None
+        self._fused = _fuse(chain)
 
-        channels: list[ChannelSpec] = list(TIMER_CHANNELS)
-        channels += [ChannelSpec(m.name, f"axis:{m.name}", m.unit, kind="motor") for m in self.motors]
-        self._counter_channels: list[list[ChannelSpec]] = []
-        for counter in self.counters:
-            specs = list(counter.channels())
-            self._counter_channels.append(specs)
-            channels += specs
-        self.channels: list[ChannelSpec] = channels
+        objects = chain.nodes_list
+        self.motors: list[Movable] = [a for o in objects for a in o._axes]
+        self.counters: list[Counter] = [c for o in objects for c in o._counters]
+        acq_channels = [c for o in objects for c in o.channels]
+        order = {"timer": 0, "motor": 1}
+        acq_channels.sort(key=lambda c: order.get(c.kind, 2))
+        self._acq_channels = acq_channels
+        self.channels: list[ChannelSpec] = [c.spec() for c in acq_channels]
+        fullnames = [c.fullname for c in self.channels]
+        if len(set(fullnames)) != len(fullnames):
+            twice = sorted({n for n in fullnames if fullnames.count(n) > 1})
+            raise ValueError(f"Scan(): channel {twice[0]!r} is given twice in the chain")
 
-        info = copy.deepcopy(scan_info) if scan_info else {}
-        info.update(extra_info or {})
+        info = ScanInfo.normalize(copy.deepcopy(dict(scan_info)) if scan_info else None)
+        if isinstance(scan_info, ScanInfo):
+            info = ScanInfo(copy.deepcopy(dict(scan_info)))
+        saving = self._ctx.scan_saving
+        info.setdefault("title", name)
         info.update({
-            "title": title,
-            "type": scan_type,
-            "name": self.name,
-            "npoints": self._npoints,
-            "count_time": self._count_time,
-            "sleep_time": sleep_time,
+            "session_name": self._ctx.session_name,
+            "user_name": self._ctx.user_name or saving.user_name,
+            "data_writer": saving.writer if self._save else "null",
+            "writer_options": {"chunk_options": {}, "separate_scan_files": False},
+            "data_policy": getattr(saving, "data_policy", "None"),
             "save": self._save,
+            "publisher": "bliss_lite",
+            "publisher_version": _version(),
         })
-        if stab_time is not None:
-            info["stab_time"] = stab_time
         info.setdefault("comments", [])
-        self.scan_info: dict = info
+        info.set_acquisition_chain_info(chain)
+        self.scan_info: ScanInfo = info
+        fused = self._fused
+        first = fused.trajectories[0] if fused is not None and fused.trajectories else None
+        self._plan = ScanPlan(info.get("type", name), fused.npoints if fused else _npoints(chain),
+                              fused.count_time if fused else 0.0,
+                              motor_start=float(first[0]) if first is not None and len(first) else None,
+                              motor_stop=float(first[-1]) if first is not None and len(first) else None,
+                              positions=first if first is not None and info.get("type") not in (
+                                  "ascan", "dscan") else None)
 
     # -- public face ---------------------------------------------------------------
 
@@ -236,6 +260,17 @@ class Scan:
         if self.state in (ScanState.DONE, ScanState.USER_ABORTED, ScanState.KILLED):
             raise RuntimeError(f"{self.name} scan has ended: comments can only be added before the end")
         self.scan_info["comments"].append({"date": now_iso(), "message": text})
+
+    def add_preset(self, preset: Any) -> None:
+        """Add a :class:`~bliss_lite.scanning.presets.ScanPreset` to this scan
+        (before ``run()``)."""
+        from bliss_lite.scanning.presets import ScanPreset
+
+        if not isinstance(preset, ScanPreset):
+            raise ValueError("Expected ScanPreset instance")
+        if self._ran:
+            raise RuntimeError(f"{self.name} scan has already been run: add presets before run()")
+        self._preset_list.append(preset)
 
     def subscribe(self, subscriber: Any) -> None:
         """Give ``subscriber`` (a :class:`~bliss_lite.events.ScanSubscriber`) this
@@ -337,15 +372,19 @@ class Scan:
             self.scan_number, self.filename = number, filename
             self.key = ScanKey(ctx.session_name, number, filename)
             plotselect = ctx.store.get("plotselect") if ctx.store is not None else None
+            selected = list(plotselect) if isinstance(plotselect, list) else []
             info.update({
                 "scan_nb": number,
+                "name": f"{number}_{self.name}" if self._save else f"_{number}_{self.name}",
                 "filename": filename,
-                "session_name": ctx.session_name,
-                "user_name": ctx.user_name or saving.user_name,
+                "images_path": None,
                 "writer": writer,
+                "data_writer": writer,
                 "start_time": now_iso(),
-                "plotselect": list(plotselect) if isinstance(plotselect, list) else [],
+                "plotselect": selected,
             })
+            if selected:
+                info["display_extra"] = {"plotselect": selected}
             restore = [(m, m.position) for m in self.motors] if self._restore else []
             registry = ctx.scan_meta.copy() if ctx.scan_meta is not None else None
             gatherer = scan_meta.ScanMetadataGatherer(
@@ -388,13 +427,43 @@ class Scan:
             numbering.commit(ctx, self._save, number)
             if self._in_scans:
                 ctx.scans.append(self)
+            self._presets_called = []
+            for preset in self._preset_list:
+                self._presets_called.append(preset)
+                preset._prepare(self)
+            self._chain_presets_called = []
+            for preset in self.acq_chain.presets:
+                self._chain_presets_called.append(preset)
+                preset.prepare(self.acq_chain)
+            self._first_point()
             self._prepare(gatherer, scan_meta.META_TIMING.PREPARED)
             self.state = ScanState.STARTING
-            self._acquire(interrupts)
+            for preset in self._preset_list:
+                preset.start(self)
+            for preset in self.acq_chain.presets:
+                preset.start(self.acq_chain)
+            if self._fused is not None:
+                self._acquire(interrupts)
+            else:
+                self._acquire_chain(interrupts)
         except KeyboardInterrupt as exc:
             reason, error = "USER_ABORT", exc
         except BaseException as exc:
             reason, error = "FAILURE", exc
+        self.state = ScanState.STOPPING
+        # the chain's and the scan's presets end (BLISS's order), whatever happened;
+        # a failure there fails the scan, the file is finalised all the same
+        for call in self._ending_calls():
+            try:
+                call()
+            except KeyboardInterrupt as exc:
+                if error is None:
+                    reason, error = "USER_ABORT", exc
+            except BaseException as exc:
+                if error is None:
+                    reason, error = "FAILURE", exc
+                else:
+                    warn(f"scan {self.scan_number}: {exc}")
 
         interrupts.deferring += 1
         try:
@@ -437,14 +506,35 @@ class Scan:
         if interrupts.pending:
             raise KeyboardInterrupt
 
+    def _ending_calls(self) -> list:
+        """What runs after the points, in BLISS's order: the chain presets'
+        ``before_stop``, the objects' ``stop`` (masters first, generic chains), the
+        chain presets' ``stop``, the scan presets' ``stop``."""
+        chain = self.acq_chain
+        calls: list = []
+        chain_presets = getattr(self, "_chain_presets_called", [])
+        calls += [lambda p=p: p.before_stop(chain) for p in chain_presets]
+        if self._fused is None and getattr(self, "_chain_started", False):
+            calls += [o.stop for o in chain.nodes_list]
+        calls += [lambda p=p: p.stop(chain) for p in chain_presets]
+        calls += [lambda p=p: p._stop(self) for p in getattr(self, "_presets_called", [])]
+        return calls
+
     def _prepare(self, gatherer: Any, prepared: Any) -> None:
-        """Motors to the first point, devices told about the scan, PREPARED metadata."""
-        if self.motors and self._positions and len(self._positions[0]):
-            move_together((motor, positions[0]) for motor, positions in zip(self.motors, self._positions))
+        """Devices told about the scan, PREPARED metadata."""
         for device in itertools.chain(self.counters, self.motors):
             if isinstance(device, PreparesForScan):
                 device.prepare_for_scan(self._plan)
         gatherer.gather(prepared)
+        if self._abort_requested:
+            raise ScanAbort()
+
+    def _first_point(self) -> None:
+        """Motors to the first point (fused chains; a generic chain's masters move
+        their motors themselves)."""
+        fused = self._fused
+        if fused is not None and fused.motors and len(fused.trajectories[0]):
+            move_together((m, t[0]) for m, t in zip(fused.motors, fused.trajectories))
         if self._abort_requested:
             raise ScanAbort()
 
@@ -459,23 +549,25 @@ class Scan:
         single: list[tuple[Any, Any]] = []
         multi: list[tuple[Any, tuple]] = []
         index = 2 + nmotors
-        for counter, specs in zip(self.counters, self._counter_channels):
+        fused = self._fused
+        for counter in self.counters:
+            specs = counter.channels()
             appends = tuple(c.append for c in channels[index:index + len(specs)])
             index += len(specs)
             if len(appends) == 1:
                 single.append((counter.read, appends[0]))
             else:
                 multi.append((counter.read, appends))
-        moves = [(m, m.move, p) for m, p in zip(self.motors, self._positions)]
+        moves = [(m, m.move, p) for m, p in zip(fused.motors, fused.trajectories)]
         waits = [m.wait_move for m in self.motors]
-        last = [p[0] if p else None for p in self._positions]
-        count_time = self._count_time
-        sleep_time = self._sleep_time
-        stab_time = self._stab_time
+        last = [p[0] if p else None for p in fused.trajectories]
+        count_time = fused.count_time
+        sleep_time = fused.sleep_time
+        stab_time = fused.stab_time
         wait = self._abort_event.wait
         perf = time.perf_counter
         wall = time.time
-        npoints = self._npoints
+        npoints = fused.npoints
         indices = range(npoints) if npoints > 0 else itertools.count()
         t0 = None
         emitted = 0
@@ -538,6 +630,82 @@ class Scan:
             finally:
                 interrupts.deferring -= 1
 
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` on the scan's thread; ScanAbort when the scan is aborted
+        meanwhile (what acquisition objects' ``wait()`` calls)."""
+        if self._abort_event.wait(seconds):
+            raise ScanAbort()
+
+    def _acquire_chain(self, interrupts: _Interrupts) -> None:
+        """Any chain: each iteration of the top master prepares every object (slaves
+        first), then starts them (slaves first; the top master's start triggers what
+        is below it), then waits for the slaves' readings."""
+        chain = self.acq_chain
+        channels = [_Channel(spec) for spec in self.channels]
+        self._channels = channels
+        for acq_channel, channel in zip(self._acq_channels, channels):
+            acq_channel._sink = channel.append
+        objects = chain.nodes_list
+        top = objects[0]
+        bottom_up = [o for level in reversed(chain.levels()) for o in level]
+        for obj in objects:
+            obj._runtime = self
+        iterable = {o: hasattr(type(o), "__iter__") for o in objects}
+        iterators = {o: iter(o) for o in objects[1:] if iterable[o]}
+        preset_iterators = []
+        for preset in chain.presets:
+            produced = preset.get_iterator(chain)
+            if produced is not None:
+                preset_iterators.append(iter(produced))
+        self._chain_started = True
+        for obj in objects:
+            obj.apply_parameters()
+        perf = time.perf_counter
+        next_emit = perf() + BLOCK_PERIOD
+        try:
+            for index, _ in enumerate(iter(top) if iterable[top] else (top,)):
+                for obj, iterator in iterators.items():
+                    try:
+                        next(iterator)
+                    except StopIteration:  # a master below the top starts over
+                        iterators[obj] = iterator = iter(obj)
+                        next(iterator)
+                current = []
+                for iterator in list(preset_iterators):
+                    try:
+                        current.append(next(iterator))
+                    except StopIteration:
+                        preset_iterators.remove(iterator)
+                for preset in current:
+                    preset.prepare()
+                for obj in bottom_up:
+                    if index == 0 or not obj.prepare_once:
+                        obj.prepare()
+                for preset in current:
+                    preset.start()
+                for obj in bottom_up:
+                    if index == 0 or not obj.start_once:
+                        obj.start()
+                        if obj is not top and not hasattr(obj, "slaves"):
+                            obj.spawn_reading_task()
+                for obj in objects:
+                    obj.wait_reading()
+                for preset in current:
+                    preset.stop()
+                self.npoints_done = self._emitted + min(len(c.values) for c in channels)
+                if self._abort_requested:
+                    raise ScanAbort()
+                if perf() >= next_emit and min(len(c.values) for c in channels):
+                    with_deferred(interrupts, lambda: self._emit(min(len(c.values) for c in channels)))
+                    next_emit = perf() + BLOCK_PERIOD
+                    if interrupts.pending:
+                        interrupts.pending = False
+                        raise KeyboardInterrupt
+        finally:
+            for acq_channel in self._acq_channels:
+                acq_channel._sink = None
+            with_deferred(interrupts, lambda: self._emit(min(len(c.values) for c in channels)))
+
     def _emit(self, n: int) -> None:
         """Hand the next ``n`` complete points to the subscribers (a subscriber that
         fails is warned about and gets no more points)."""
@@ -551,6 +719,9 @@ class Scan:
         self._emitted = first + n
         self.npoints_done = self._emitted
         event = ScanPoints(self.key, first, data)
+        for preset in self._preset_list:
+            if preset._data_connections:
+                preset._new_data(data)
         for subscriber in list(self._subscribers):
             try:
                 subscriber.scan_points(event)
@@ -577,3 +748,68 @@ class Scan:
                 motor.wait_move()
             except Exception:
                 pass
+
+
+@dataclass
+class _Fused:
+    """A chain of standard objects, as the fused point loop runs it."""
+
+    motors: list
+    trajectories: list  # one list of Python floats per motor
+    count_time: float
+    sleep_time: float
+    stab_time: float
+    npoints: int  # 0: until stopped
+
+
+def _fuse(chain: Any) -> _Fused | None:
+    """The fused form of ``chain`` when it is made of BLISS's standard objects in the
+    standard shape (no subclass, no iteration preset), else None."""
+    from bliss_lite.scanning.acquisition.counter import SamplingCounterAcquisitionSlave
+    from bliss_lite.scanning.acquisition.motor import (LinearStepTriggerMaster,
+                                                       MeshStepTriggerMaster,
+                                                       VariableStepTriggerMaster)
+    from bliss_lite.scanning.acquisition.timer import SoftwareTimerMaster
+
+    if any(type(p).get_iterator is not ChainPreset.get_iterator for p in chain.presets):
+        return None
+    top = chain.top_masters[0]
+    step = None
+    timer = top
+    if type(top) in (LinearStepTriggerMaster, MeshStepTriggerMaster, VariableStepTriggerMaster):
+        below = chain.children(top)
+        if len(below) != 1:
+            return None
+        step, timer = top, below[0]
+    if type(timer) is not SoftwareTimerMaster:
+        return None
+    slaves = chain.children(timer)
+    if not slaves or any(type(s) is not SamplingCounterAcquisitionSlave or chain.children(s)
+                         or s.count_time != timer.count_time or s.trigger_type != s.SOFTWARE
+                         for s in slaves):
+        return None
+    if step is None:
+        return _Fused([], [], float(timer.count_time), float(timer.sleep_time or 0.0), 0.0,
+                      max(int(timer.npoints), 0))
+    return _Fused(step.axes, [t.tolist() for t in step.trajectories], float(timer.count_time),
+                  float(timer.sleep_time or 0.0), float(step.stab_time or 0.0), step.npoints)
+
+
+def _npoints(chain: Any) -> int:
+    top = chain.top_masters[0]
+    return max(int(top.npoints or 0), 0)
+
+
+def _version() -> str:
+    from bliss_lite._version import __version__
+
+    return __version__
+
+
+def with_deferred(interrupts: _Interrupts, call: Any) -> None:
+    """``call()`` in a section Ctrl-C does not cut in two."""
+    interrupts.deferring += 1
+    try:
+        call()
+    finally:
+        interrupts.deferring -= 1
