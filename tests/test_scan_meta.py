@@ -664,21 +664,28 @@ class Beamline:
 
     def loopscan(self, npoints=3, counters=None, run=True, **kw):
         from bliss_lite.scanning.engine import Scan
+        from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
 
         counters = [self.diode] if counters is None else counters
         kw.setdefault("save", False)
-        scan = Scan("loopscan", f"loopscan {npoints} 0.01", counters=counters, count_time=0.01,
-                    npoints=npoints, context=self.context, **kw)
+        chain = DefaultAcquisitionChain().get({"npoints": npoints, "count_time": 0.01}, counters)
+        info = dict(kw.pop("scan_info", None) or {}, type="loopscan", title=f"loopscan {npoints} 0.01",
+                    npoints=npoints, count_time=0.01)
+        scan = Scan(chain, name="loopscan", scan_info=info, context=self.context, **kw)
         if run:
             scan.run()
         return scan
 
     def ascan(self, start, stop, npoints, **kw):
+        from bliss_lite.scanning.acquisition.motor import VariableStepTriggerMaster
         from bliss_lite.scanning.engine import Scan
+        from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
 
-        positions = [list(numpy.linspace(start, stop, npoints))]
-        scan = Scan("ascan", "ascan", counters=[self.diode], motors=[self.roby], positions=positions,
-                    count_time=0.01, npoints=npoints, save=False, context=self.context, **kw)
+        master = VariableStepTriggerMaster(self.roby, numpy.linspace(start, stop, npoints))
+        chain = DefaultAcquisitionChain().get({"npoints": npoints, "count_time": 0.01},
+                                              [self.diode], top_master=master)
+        scan = Scan(chain, name="ascan", scan_info={"type": "ascan", "title": "ascan"},
+                    save=False, context=self.context, **kw)
         scan.run()
         return scan
 

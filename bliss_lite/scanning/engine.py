@@ -400,7 +400,7 @@ class Scan:
             for subscriber in itertools.chain(ctx.subscribers, self._own_subscribers):
                 if not any(subscriber is s for s in subscribers):
                     subscribers.append(subscriber)
-            start = ScanStart(self.key, copy.deepcopy(info), list(self.channels))
+            start = ScanStart(self.key, _snapshot(info), list(self.channels))
             for subscriber in subscribers:
                 subscriber.scan_start(start)
                 started.append(subscriber)
@@ -412,7 +412,7 @@ class Scan:
                 info["end_time"] = now_iso()
                 info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
                 if started:
-                    self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), 0))
+                    self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), 0))
             finally:
                 interrupts.deferring -= 1
             self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
@@ -476,7 +476,7 @@ class Scan:
                 gatherer.gather(scan_meta.META_TIMING.END)
             except Exception as exc:
                 warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
-            self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), self._emitted))
+            self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), self._emitted))
             self._subscribers, self._channels = [], []
         finally:
             interrupts.deferring -= 1
@@ -813,3 +813,8 @@ def with_deferred(interrupts: _Interrupts, call: Any) -> None:
         call()
     finally:
         interrupts.deferring -= 1
+
+
+def _snapshot(info: dict) -> dict:
+    """A plain-dict deep copy of ``scan_info`` for an event."""
+    return copy.deepcopy(dict(info))
