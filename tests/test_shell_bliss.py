@@ -45,7 +45,7 @@ def test_conversion_rules():
 
 def test_typing_helper_in_the_shell(demo):
     demo.type("wa")
-    demo.expect("Current Positions")
+    demo.expect("user  0.000000")   # wa() as BLISS 2.4 prints it
     demo.expect("DEMO [2]: ")
     demo.type('print "two words"  42')                      # strings with spaces kept
     demo.expect("two words 42")

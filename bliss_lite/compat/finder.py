@@ -19,6 +19,8 @@ _PACKAGES = {
     "bliss.config": "bliss_lite's stand-in for bliss.config.",
     "bliss.scanning": "bliss_lite's stand-in for bliss.scanning.",
     "bliss.shell": "bliss_lite's stand-in for bliss.shell.",
+    "bliss.controllers": "bliss_lite's stand-in for bliss.controllers.",
+    "bliss.controllers.motors": "bliss_lite's stand-in for bliss.controllers.motors.",
     "bliss.shell.cli": "bliss_lite's stand-in for bliss.shell.cli.",
 }
 
@@ -138,6 +140,38 @@ _BUILT = {
     "bliss.common.plot": _plot_module,
 }
 
+_MOTION = "bliss_lite.devices.motion"
+_AXIS = ((_MOTION, ("Axis", "NoSettingsAxis", "CalcAxis", "AxisOnLimitError", "AxisOffError",
+                    "AxisFaultError")), ("bliss_lite.devices.axis_state", ("AxisState",)))
+#: modules made of names of bliss_lite modules: (module, names), ...
+_REEXPORT = {
+    "bliss.common.axis": _AXIS,
+    "bliss.common.axis.axis": _AXIS,
+    "bliss.common.axis.state": (("bliss_lite.devices.axis_state", ("AxisState",)),),
+    "bliss.common.axis.error": ((_MOTION, ("AxisOnLimitError", "AxisOffError", "AxisFaultError")),),
+    "bliss.controllers.motor": ((_MOTION, ("Controller", "CalcController", "get_real_axes")),),
+    "bliss.controllers.motors.mockup": (("bliss_lite.devices.mockup", ("Mockup", "MockupAxis",
+                                                                        "FaultyMockup")),),
+    "bliss.controllers.motors.mockup_calc": ((_MOTION, ("calc_motor_mockup", "CoupledMotionCalc")),),
+    "bliss.controllers.motors.slits": ((_MOTION, ("Slits",)),),
+    "bliss.common.soft_axis": (("bliss_lite.commands", ("SoftAxis",)),),
+    "bliss.common.motor_group": ((_MOTION, ("Group", "is_motor_group")),),
+}
+_REEXPORT_PACKAGES = {"bliss.common.axis"}
+
+
+def _reexport(module: types.ModuleType) -> None:
+    names = []
+    for source, attrs in _REEXPORT[module.__name__]:
+        imported = importlib.import_module(source)
+        for attr in attrs:
+            setattr(module, attr, getattr(imported, attr))
+            names.append(attr)
+    module.__all__ = names
+
+
+_BUILT.update({name: _reexport for name in _REEXPORT})
+
 NAMES = frozenset(_PACKAGES) | frozenset(_ALIASES) | frozenset(_BUILT)
 
 
@@ -148,7 +182,8 @@ class BlissCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in NAMES:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname in _PACKAGES)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname in _PACKAGES
+                                              or fullname in _REEXPORT_PACKAGES)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return None  # default module creation

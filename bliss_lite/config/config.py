@@ -264,6 +264,9 @@ class Config:
         """A controller or object from its own mapping (user class or registered)."""
         if self._is_user_class(node):
             cls = self._user_class(node)
+            create = getattr(cls, "__lite_create__", None)  # a class that wants the Config
+            if callable(create):
+                return self._call(create, name, node)
             return self._call(lambda n, nd, _cfg: cls(n, nd), name, node)
         entry = self._entry(node)
         if entry is None:

@@ -12,10 +12,11 @@ by a typo.  Used as a library, names are not protected, as in BLISS's library mo
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 from bliss_lite.session.error_report import ErrorReport, OneLineWarnings
 from bliss_lite.session.namespace import ProtectedNamespace
@@ -79,6 +80,7 @@ class Session:
         self.env = ProtectedNamespace()
         self.failed_objects: list[str] = []
         self.setup_ok = True
+        self._setup_interrupted = False
         self.closed = False
         self._setup_stack: list[str] = []
         self._object_names_created: list[str] = []
@@ -144,13 +146,14 @@ class Session:
         self._build_scan_context()
         self._activate()
         for session_name in setup_order:
-            self._run_setup_file(session_name)
+            if not self._run_setup_file(session_name):
+                break   # exit() or Ctrl-C: the setup ends here, the session goes on
         if self.protect_names:
             self.env.protect(self._protected_names())
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
-            else:
+            elif not self._setup_interrupted:
                 report.problem("Warning: error(s) happened during setup, setup may not be complete.")
             report.info()
         return self.setup_ok and not self.failed_objects
@@ -176,8 +179,13 @@ class Session:
         script_globals["__name__"] = f"__script__.{path.stem}"
         ok = True
         try:
-            exec(code, script_globals)
+            with _exit_keeps_stdin():
+                exec(code, script_globals)
+        except SystemExit:
+            print(f"Note: exit() at {self._where(sys.exc_info(), path)} ends the script "
+                  f"'{script_name}', not the session", file=sys.stderr)
         except Exception:
+            print(f"Error in script {self._where(sys.exc_info(), path)}:", file=sys.stderr)
             self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
             ok = False
         refused = []
@@ -377,15 +385,24 @@ class Session:
     def _build_scan_context(self) -> None:
         from bliss_lite import commands, nexus
         from bliss_lite.devices.protocols import HasMetadataForScan
-        from bliss_lite.scanning import scan_meta
+        from bliss_lite.scanning import esrf_saving, scan_meta
         from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
         from bliss_lite.scanning.display import ScanDisplay
         from bliss_lite.scanning.scan_saving import ScanSaving
 
-        scan_saving = ScanSaving(self.name, self.store, self._scan_saving_defaults())
+        sections = self._scan_saving_defaults()
+        esrf = any(esrf_saving.is_esrf_config(section) for section in sections)
+        saving_class = esrf_saving.ESRFScanSaving if esrf else ScanSaving
+        scan_saving = saving_class(self.name, self.store, sections)
         display = ScanDisplay(self.store)
         self.scan_meta = scan_meta.create_user_scan_meta()
         env = self.env
+        factories = [nexus.scan_writer, display.subscriber]
+        if esrf:   # the master files, and the dataset metadata in every scan of a dataset
+            factories.append(esrf_saving.master_files_factory(scan_saving))
+            scan_meta.ScanMeta.add_categories(["dataset"])
+            self.scan_meta.dataset.set("dataset", lambda scan: scan_saving.gather_dataset_metadata(
+                commands.devices_in(env)))
 
         def motors() -> list:
             return commands.motors(env)
@@ -409,7 +426,7 @@ class Session:
             motors=motors,
             metadata_devices=metadata_devices,
             default_counters=default_counters,
-            subscriber_factories=[nexus.scan_writer, display.subscriber],
+            subscriber_factories=factories,
             last_entry_number=nexus.last_entry_number,
             scans=collections.deque(maxlen=20),
             user_name=getattr(scan_saving, "user_name", ""),
@@ -440,10 +457,15 @@ class Session:
         commands.bind(self.env, self.config)
 
     # -- setup files -------------------------------------------------------------------------
-    def _run_setup_file(self, session_name: str) -> None:
+    def _run_setup_file(self, session_name: str) -> bool:
+        """Run one setup file; False when it ended the setup (``exit()`` or Ctrl-C).
+
+        An exception skips the rest of that file (reported with its file and line);
+        ``exit()`` ends the setup with a note; Ctrl-C ends it with a warning that the
+        setup is incomplete.  The session goes on in every case."""
         path = self.tree.setup_file(session_name)
         if path is None:
-            return
+            return True
         self.report.info(f"{session_name}: Executing setup file...")
         self._setup_stack.append(session_name)
         env = self.env
@@ -455,13 +477,45 @@ class Session:
                     f"({node.filename}, line {node.line_of('setup-file')}): {path}")
             code = compile(path.read_bytes(), str(path), "exec")
             env.force_set("__file__", str(path))
-            exec(code, env)
+            with _exit_keeps_stdin():
+                exec(code, env)
+        except SystemExit:
+            self.report.problem(f"Note: exit() at {self._where(sys.exc_info(), path)} ends the "
+                                "setup, not the session")
+            return False
+        except KeyboardInterrupt:
+            self.setup_ok = False
+            self._setup_interrupted = True
+            self.errors.remember(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            self.report.problem(f"Warning: setup interrupted by Ctrl-C at "
+                                f"{self._where(sys.exc_info(), path)}: the setup is incomplete.")
+            return False
         except Exception:
             self.setup_ok = False
+            if path.is_file():
+                self.report.problem(f"Error in setup file {self._where(sys.exc_info(), path)}:")
             self.errors.report(sys.exc_info(), self.report.problem_stream, hidden_files=(_THIS_FILE,))
         finally:
             self._setup_stack.pop()
             dict.pop(env, "__file__", None)
+        return True
+
+    def _where(self, exc_info: Any, path: Path) -> str:
+        """``sessions/demo_setup.py, line 12``: where in ``path`` the exception of
+        ``exc_info`` happened (the deepest frame of that file; a SyntaxError's line)."""
+        exc, tb = exc_info[1], exc_info[2]
+        line = None
+        if isinstance(exc, SyntaxError) and exc.filename == str(path):
+            line = exc.lineno
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == str(path):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        try:
+            shown = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        return f"{shown}, line {line}" if line else shown
 
     def _script_path(self, session_name: str, script_name: str) -> Path:
         if session_name in self.config.sessions:
@@ -479,6 +533,28 @@ class Session:
         if not path.is_file():
             raise FileNotFoundError(f"script '{script_name}' of session '{session_name}' not found: {path}")
         return path
+
+
+@contextlib.contextmanager
+def _exit_keeps_stdin() -> Iterator[None]:
+    """While a setup file or script runs, ``exit()`` and ``quit()`` raise SystemExit
+    without closing standard input (Python's own ones close it, which would end the
+    session's piped commands)."""
+    import builtins
+
+    def leave(code: Any = None) -> None:
+        raise SystemExit(code)
+
+    saved = {name: getattr(builtins, name, None) for name in ("exit", "quit")}
+    builtins.exit = builtins.quit = leave
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(builtins, name)
+            else:
+                setattr(builtins, name, value)
 
 
 def open_session(name: str | None, root: str | os.PathLike | None = None,

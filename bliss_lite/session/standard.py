@@ -13,13 +13,16 @@ from typing import Any
 
 _MISSING = object()
 
-MOTION = ("mv", "mvr", "umv", "umvr", "wa", "wm", "wu", "sta")
+MOTION = ("mv", "mvr", "umv", "umvr", "wa", "wm", "wu", "sta", "mvd", "mvdr", "umvd", "umvdr",
+          "move", "rockit", "sync", "stm")
 LISTING = ("lsmot", "lscnt", "lsmg", "lsobj", "lsconfig")
 SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2scan",
          "anscan", "dnscan", "amesh", "dmesh", "pointscan", "lookupscan", "lineup")
 ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto_com",
              "goto_cen", "goto_min", "plotselect")
 METADATA = ("metadata_profiling",)
+DATA_POLICY = ("newproposal", "endproposal", "newsample", "newcollection", "newdataset",
+               "enddataset")
 #: numpy's math as BLISS's shell offers it (``inf`` is a value, not a function)
 MATH = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "log", "log10", "sqrt",
         "exp", "power", "deg2rad", "rad2deg", "inf")
@@ -39,6 +42,7 @@ EXTERNAL = ("silx_view", "pymca", "tw_gui", "interlock_show", "interlock_state",
 _PROVIDERS = (
     ("bliss_lite.commands", MOTION + LISTING),
     ("bliss_lite.scanning", SCANS + ALIGNMENT + METADATA),
+    ("bliss_lite.scanning.esrf_saving", DATA_POLICY),
     ("numpy", MATH),
     ("numpy.random", RANDOM),
     ("bliss_lite.commands.utils", UTILS),
