@@ -310,9 +310,42 @@ class Scan:
         """Centre of mass of the counter's signal."""
         return self._align("com", counter, axis)
 
-    def cen(self, counter: Any = None, axis: Any = None) -> Any:
-        """Centre and FWHM of the counter's peak."""
-        return self._align("cen", counter, axis)
+    def cen(self, counter: Any = None, axis: Any = None) -> float:
+        """The centre of the counter's peak, a float as BLISS 2.4 (a
+        :class:`~bliss_lite.scanning.alignment.CenPosition`, ``.fwhm`` its width)."""
+        from bliss_lite.scanning.alignment import CenPosition
+
+        return CenPosition(self._align("cen", counter, axis))
+
+    def find_position(self, func: Any, counter: Any = None, axis: Any = None) -> float:
+        """``func(x, y)`` on the scanned motor's positions and the counter's values."""
+        if not callable(func):
+            raise TypeError(f"find_position() argument 'func' must be callable, not {type(func).__name__}")
+        from bliss_lite.scanning import alignment
+
+        return alignment.find_position(func, counter, axis=axis, scan=self)
+
+    @property
+    def scan_state(self) -> "ScanState":
+        return self.state
+
+    @property
+    def writer(self) -> str:
+        """The writer of this scan: ``"hdf5"``, or ``"null"`` when not saved."""
+        return self.scan_info.get("data_writer", "null")
+
+    @property
+    def streams(self) -> ScanData:
+        """The scan's channels by fullname, short name, counter or axis (as BLISS's
+        ``scan.streams["diode"][:]``); refused before the scan has started."""
+        if self.state == ScanState.IDLE:
+            raise RuntimeError("Scan was not yet started")
+        return self._store.data()
+
+    def __info__(self) -> str:
+        lines = [repr(self), f"  title: {self.scan_info.get('title')}",
+                 f"  state: {self.state.name}", f"  points: {self.npoints_done}"]
+        return "\n".join(lines)
 
     def fwhm(self, counter: Any = None, axis: Any = None) -> float:
         """Full width at half maximum of the counter's peak."""
