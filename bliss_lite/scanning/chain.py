@@ -533,11 +533,15 @@ class AcquisitionChain:
         if slave is None:
             return
         if slave in self._parent:  # an existing master moves below another one
-            self._children[self._parent[slave]].remove(slave)
+            previous = self._parent[slave]
+            self._children[previous].remove(slave)
+            if previous is not None:
+                previous.slaves.remove(slave)
         else:
             self._children.setdefault(slave, [])
         self._parent[slave] = master
         self._children[master].append(slave)
+        master.slaves.append(slave)
         slave.parent = master
 
     def add_preset(self, preset: ChainPreset, master: AcquisitionMaster | None = None) -> None:
