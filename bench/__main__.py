@@ -158,12 +158,13 @@ def fidelity_case(runs: int, rows: list[dict]) -> None:
 
 
 def memory_case(runs: int, rows: list[dict]) -> None:
-    for writer in ("null", "hdf5"):
-        results = [run_json(lite("memory", "1000000", writer)) for _ in range(max(1, runs // 2))]
-        rows.append({"case": f"loopscan(1 000 000, 0, diode) writer={writer}: peak RSS growth / raw data",
+    for kind, writer in (("loopscan", "null"), ("loopscan", "hdf5"), ("ascan", "hdf5")):
+        results = [run_json(lite("memory", "1000000", writer, kind)) for _ in range(max(1, runs // 2))]
+        rows.append({"case": f"{kind} of 1 000 000 points, diode, writer={writer}: peak RSS growth / raw data",
                      "unit": "ratio",
                      "bliss_lite": stats([r["ratio"] for r in results]),
-                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB",
+                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB, "
+                             f"before the first point {stats([r['before_first_point_ratio'] for r in results])}",
                      "ratio": "target <= 2"})
 
 
@@ -204,6 +205,41 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def wire_case(runs: int, rows: list[dict]) -> None:
+    """The scan events' wire form: cost per block of 2 500 points x 8 channels."""
+    r = run_json([sys.executable, str(HERE / "wire_bench.py")])
+    rows.append({"case": "wire form, block of 2 500 points x 8 channels: to_bytes + from_bytes",
+                 "unit": "ms/block",
+                 "bliss_lite": f"{r['to_bytes_ms'] + r['from_bytes_ms']:.3g}",
+                 "peer": f"to {r['to_bytes_ms']:.3g} / from {r['from_bytes_ms']:.3g} ms, "
+                         f"{r['per_point_us']:.3g} us/point, {r['block_bytes']} bytes for {r['raw_bytes']} raw",
+                 "ratio": ""})
+    rows.append({"case": "wire form, START with 50 metadata entries: to_bytes + from_bytes",
+                 "unit": "ms", "bliss_lite": f"{r['start_to_bytes_ms'] + r['start_from_bytes_ms']:.3g}",
+                 "peer": f"{r['start_bytes']} bytes", "ratio": ""})
+
+
+def plot_case(runs: int, rows: list[dict]) -> None:
+    """The live plot window: latency to drawn, and throughput with it open vs closed."""
+    import importlib.util
+
+    if importlib.util.find_spec("silx") is None or importlib.util.find_spec("PyQt5") is None:
+        rows.append({"case": "plot: skipped (the flint extra is not installed: pip install '.[flint]')",
+                     "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+        return
+    out = subprocess.run([sys.executable, str(HERE / "plot_bench.py"), "--repeats", str(runs)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        r = json.loads(line)
+        if "median_ms" in r:
+            rows.append({"case": r["case"], "unit": "ms", "bliss_lite": f"{r['median_ms']:g}",
+                         "peer": f"p95 {r['p95_ms']:g} ms", "ratio": ""})
+        else:
+            rows.append({"case": r["case"] + ", window closed vs open", "unit": "points/s",
+                         "bliss_lite": f"{r['closed_points_s']} vs {r['open_points_s']}",
+                         "peer": f"{r['slowdown_percent']:g} % slower", "ratio": "goal <= 5 %"})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -225,6 +261,8 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "wire": wire_case,
+    "plot": plot_case,
     "motion": motion_case,
 }
 
@@ -233,7 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,wire")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

@@ -2,7 +2,7 @@
 
     python bench/lite_case.py loopscan|ascan N hdf5|null
     python bench/lite_case.py fidelity
-    python bench/lite_case.py memory N hdf5|null
+    python bench/lite_case.py memory N hdf5|null [loopscan|ascan]
     python bench/lite_case.py metadata
     python bench/lite_case.py motion N
     python bench/lite_case.py chain|chain_generic N hdf5|null
@@ -105,16 +105,25 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def memory(npoints: int, writer: str, tmp: str) -> dict:
+def memory(npoints: int, writer: str, tmp: str, kind: str = "loopscan") -> dict:
+    """Peak RSS growth of one scan over its raw data, before its first point (the scan
+    built with ``run=False``) and at its peak."""
     session, env = _session("bench", writer, tmp)
-    env["loopscan"](10, 0, env["diode"])  # warm every code path once
+    if kind == "loopscan":
+        build = lambda n: env["loopscan"](n, 0, env["diode"], run=False)  # noqa: E731
+    else:
+        build = lambda n: env["ascan"](env["fastm"], 0, 1, n - 1, 0, env["diode"], run=False)  # noqa: E731
+    build(10).run()  # warm every code path once
     baseline = _rss_mb()
-    scan = env["loopscan"](npoints, 0, env["diode"])
+    scan = build(npoints)
+    before = _rss_mb()
+    scan.run()
     peak = _rss_mb()
     data = scan.get_data()
-    raw = sum(data[name].nbytes for name in ("elapsed_time", "epoch", "diode")) / 1e6
+    raw = sum(data[name].nbytes for name in data) / 1e6
     session.close()
-    return {"growth_mb": peak - baseline, "raw_mb": raw, "ratio": (peak - baseline) / raw}
+    return {"growth_mb": peak - baseline, "raw_mb": raw, "ratio": (peak - baseline) / raw,
+            "before_first_point_ratio": (before - baseline) / raw}
 
 
 def metadata(tmp: str) -> dict:
@@ -169,7 +178,7 @@ def main(argv: list[str]) -> None:
         elif case == "fidelity":
             result = fidelity(tmp)
         elif case == "memory":
-            result = memory(int(argv[1]), argv[2], tmp)
+            result = memory(int(argv[1]), argv[2], tmp, *argv[3:4])
         elif case == "metadata":
             result = metadata(tmp)
         elif case == "motion":

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bliss_lite import open_session
-from bliss_lite.session import standard
+from bliss_lite.commands import standard
 
 SHELL_NAMES = Path(__file__).resolve().parents[2] / "shared" / "bliss24_shell_names.txt"
 

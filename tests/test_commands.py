@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bliss_lite import open_session
+from bliss_lite import current, open_session
 from bliss_lite.commands import (
-    bind,
     lscnt,
     lsconfig,
     lsmg,
@@ -35,13 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def env(capsys, monkeypatch):
+def env(demo_session, monkeypatch):
     """The demo session's namespace (fresh state: every motor at 0)."""
     monkeypatch.setenv("COLUMNS", "80")
-    session = open_session("demo", root=REPO, verbose=False)
-    capsys.readouterr()
-    yield session.env
-    session.close()
+    return demo_session.env
 
 
 def output(capsys) -> str:
@@ -221,13 +217,14 @@ class RecordingAxis(MockupAxis):
 def test_mv_starts_every_motor_before_waiting(env):
     log: list = []
     a, b = RecordingAxis("a", log), RecordingAxis("b", log)
-    bind({"a": a, "b": b})
+    state = current.SessionState("motion_test", namespace={"a": a, "b": b})
+    current.activate(state)
     try:
         mv(a, 1, b, 2)
         assert log == ["move a", "move b", "wait a", "wait b"]
         assert (a.position, b.position) == (1.0, 2.0)
     finally:
-        bind(env, None)
+        current.deactivate(state)
 
 
 @pytest.mark.parametrize("call, error, message", [

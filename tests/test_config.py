@@ -47,9 +47,9 @@ class Motorish:
 
     def __init__(self, name: str | None, node: ConfigNode, config: Config) -> None:
         self.name = name
-        config.check_keys(node, ["name", "class", "steps_per_unit", "velocity",
-                                 "acceleration"],
-                          accepted=["backlash", "user_tag", "encoder", "dataset_metadata"])
+        for text in node.check_keys(["name", "class", "steps_per_unit", "velocity", "acceleration"],
+                                    accepted=["backlash", "user_tag", "encoder", "dataset_metadata"]):
+            config.warn(text)
         self.steps_per_unit = node.require("steps_per_unit", float)
         self.velocity = node.get_typed("velocity", float, 1.0)
 

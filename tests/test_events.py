@@ -147,7 +147,7 @@ def test_wire_form_loads_in_a_process_with_only_the_events_module(tmp_path):
     code = ("import sys, bliss_lite.events as e; ev = e.from_bytes(open(sys.argv[1], 'rb').read()); "
             "print(ev.data['ctrl:image'].shape, sorted(m for m in sys.modules if m.startswith('bliss_lite')))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "(1, 4, 4) ['bliss_lite', 'bliss_lite.events']"
+    assert out.stdout.strip() == "(1, 4, 4) ['bliss_lite', 'bliss_lite.current', 'bliss_lite.events']"
 
 
 # -- events are snapshots --------------------------------------------------------------------

@@ -9,9 +9,9 @@ from pathlib import Path
 import h5py
 import pytest
 
-from bliss_lite.scanning import scan_meta
-from bliss_lite.scanning._metadata_tree import MAX_DEPTH
-from bliss_lite.scanning.scan_meta import ScanMeta
+from bliss_lite import scan_meta
+from bliss_lite.scan_meta.tree import MAX_DEPTH
+from bliss_lite.scan_meta import ScanMeta
 from test_cli import bliss_lite
 
 
@@ -128,7 +128,7 @@ def test_failing_generators_never_cost_the_rest_of_the_end_metadata(tmp_path: Pa
 
 
 def test_scan_info_argument_refused_before_the_scan(tmp_path: Path) -> None:
-    from bliss_lite.scanning._metadata_gathering import check_scan_info
+    from bliss_lite.scan_meta.gathering import check_scan_info
 
     with pytest.raises(ValueError, match=r"^invalid scan_info: key 'a\\x00' in 'instrument' "
                                          r"contains a control character$"):

@@ -17,7 +17,7 @@ import inspect
 import sys
 from typing import Any, Callable, Iterator
 
-from bliss_lite.commands._session import is_movable
+from bliss_lite.commands.lookup import is_movable
 from bliss_lite.devices.moving import move_together
 
 __all__ = ["cleanup", "error_cleanup", "axis", "lima", "capture_exceptions", "excepthook"]

@@ -209,7 +209,7 @@ def menu(obj: Any = None, dialog_type: str | None = None, *args: Any, **kwargs: 
         obj: the object (default: choose among the session's objects that have a dialog)
         dialog_type: accepted for compatibility (each object has one dialog here)
     """
-    from bliss_lite.commands._session import _device_items, is_movable, is_multiple_positions
+    from bliss_lite.commands.lookup import _device_items, is_movable, is_multiple_positions
 
     def dialog_of(candidate: Any) -> Callable[[Any], Any] | None:
         if is_multiple_positions(candidate):

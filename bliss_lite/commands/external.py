@@ -12,7 +12,7 @@ __all__ = ["silx_view", "pymca", "tw_gui", "interlock_show", "interlock_state", 
 
 def _scan_file(scan: Any) -> tuple[str | None, str | None]:
     """``(filename, entry)`` of ``scan`` (a Scan, a scan number, or None: the last one)."""
-    from bliss_lite.commands._session import namespace
+    from bliss_lite.commands.lookup import namespace
 
     scans = list(namespace().get("SCANS") or [])
     if scan is None:

@@ -8,7 +8,7 @@ import shutil
 import sys
 from typing import Any
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.commands._format import ERR, MISSING, label, rounded
 from bliss_lite.devices._text import table
 
@@ -39,7 +39,7 @@ def _report(errors: list[str]) -> None:
 def wa(max_cols: int = MAX_COLS, show_dial: bool = True) -> None:
     """Where all: every motor's user (and dial) position, with its display digits,
     laid out as BLISS 2.4 prints it (``max_cols`` - 1 motors per block)."""
-    axes = _session.motors()
+    axes = lookup.motors()
     if not axes:
         print("No motor defined in session")
         return
@@ -70,8 +70,8 @@ def wu(max_cols: int = MAX_COLS) -> None:
 
 def _axis_of(item: Any) -> Any:
     if isinstance(item, str):
-        return _session.find_axis(item)
-    if _session.is_movable(item):
+        return lookup.find_axis(item)
+    if lookup.is_movable(item):
         return item
     raise TypeError(f"wm: expected motors or motor names, got {item!r}; "
                     f"intended usage is wm(axis1, axis2, ...)")
@@ -145,12 +145,12 @@ def stm(*axes: Any, read_hw: bool = False) -> None:
 
 def sta(read_hw: bool = False) -> None:
     """The state of every motor."""
-    stm(*_session.motors(), read_hw=read_hw)
+    stm(*lookup.motors(), read_hw=read_hw)
 
 
 def lsmot() -> None:
     """The names of the session's motors."""
-    names = sorted((axis.name for axis in _session.motors()), key=str.casefold)
+    names = sorted((axis.name for axis in lookup.motors()), key=str.casefold)
     if not names:
         print("No motor found in current session's config.")
         return
@@ -174,8 +174,8 @@ def lscnt(counter_container: Any = None) -> None:
     from bliss_lite.devices.protocols import CounterContainer
 
     if counter_container is None:
-        counters = _session.counters()
-    elif _session.is_counter(counter_container):
+        counters = lookup.counters()
+    elif lookup.is_counter(counter_container):
         counters = [counter_container]
     elif isinstance(counter_container, CounterContainer):
         counters = list(counter_container.counters)
@@ -195,9 +195,9 @@ def lscnt(counter_container: Any = None) -> None:
 
 def lsmg() -> None:
     """The measurement groups; ``*`` marks ACTIVE_MG."""
-    active = _session.active_mg_name()
+    active = lookup.active_mg_name()
     text = ""
-    for group in _session.measurement_groups():
+    for group in lookup.measurement_groups():
         text += f" * {group.name}\n" if group.name == active else f"   {group.name}\n"
     print(text)
 
@@ -205,7 +205,7 @@ def lsmg() -> None:
 def lsobj(pattern: str | None = None) -> None:
     """The session objects whose name matches ``pattern`` (``*`` and ``?`` work)."""
     pattern = "*" if pattern is None else pattern
-    for name in _session.object_names():
+    for name in lookup.object_names():
         if fnmatch.fnmatchcase(name, pattern):
             print(name, end="  ")
     print("")
@@ -213,7 +213,7 @@ def lsobj(pattern: str | None = None) -> None:
 
 def lsconfig() -> None:
     """Every object of the configuration (not only the session's), by class."""
-    config = _session.config()
+    config = lookup.config()
     if config is None:
         print("No configuration loaded.")
         return

@@ -202,7 +202,7 @@ def show_debug_level_msg(enable: bool = True) -> None:
 # -- the electronic logbook ------------------------------------------------------------------
 
 def _session_store() -> Any:
-    from bliss_lite.commands._session import config
+    from bliss_lite.commands.lookup import config
 
     return getattr(config(), "store", None)
 
@@ -329,7 +329,7 @@ def elog_add(index: int = -1, **kw: Any) -> None:
             relative to the current cell (default -1: the previous one)
         kw: ``tags`` of the entry
     """
-    from bliss_lite.commands._session import namespace
+    from bliss_lite.commands.lookup import namespace
 
     if not isinstance(index, int):
         print("Warning: elog_add should be called with a number, for example 'elog_add(42)'",

@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any, Iterator, Sequence
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.commands._format import label
 from bliss_lite.devices._text import digits_of
 from bliss_lite.devices.motion import Axis, Group, get_real_axes
@@ -73,7 +73,7 @@ def _parse(fname: str, args: Sequence[Any], relative: bool, dial: bool = False) 
     seen: dict[int, str] = {}
     for index in range(0, len(args), 2):
         obj, value = args[index], args[index + 1]
-        if _session.is_multiple_positions(obj):
+        if lookup.is_multiple_positions(obj):
             if relative or dial:
                 raise TypeError(f"{fname}: {obj.name} moves to named positions; use "
                                 f"mv({obj.name}, label) or {obj.name}.move(label)")
@@ -81,7 +81,7 @@ def _parse(fname: str, args: Sequence[Any], relative: bool, dial: bool = False) 
             targets = obj.targets_dict[value]
             requests.append(_Request(obj, value, [t["axis"] for t in targets],
                                      [t["destination"] for t in targets]))
-        elif _session.is_movable(obj):
+        elif lookup.is_movable(obj):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 kind = "displacement" if relative else "position"
                 raise TypeError(f"{fname}: the {kind} for {obj.name} must be a number, "
@@ -382,8 +382,8 @@ def rockit(motor: Any, total_move: float) -> Iterator[None]:
 def sync(*axes: Any) -> None:
     """Re-read position and state of ``axes`` (objects or names; all when none)."""
     print("Forcing axes synchronization with hardware")
-    targets = [_session.find_axis(a) if isinstance(a, str) else a for a in axes] \
-        if axes else _session.motors()
+    targets = [lookup.find_axis(a) if isinstance(a, str) else a for a in axes] \
+        if axes else lookup.motors()
     for axis in targets:
         sync_hard = getattr(axis, "sync_hard", None)
         if not callable(sync_hard):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.devices.motion import Axis, make_soft_axis
 
 
@@ -22,9 +22,9 @@ def SoftAxis(name: str, obj: Any, position: Any = "position", move: Any = "posit
     axis = make_soft_axis(name, obj, position, move, stop, state, low_limit, high_limit,
                           tolerance, unit, display_digits)
     axis._positioner = as_positioner
-    namespace = _session.namespace()
+    namespace = lookup.namespace()
     if export_to_session and hasattr(namespace, "__setitem__"):
-        config = _session.config()
+        config = lookup.config()
         if name in namespace or (config is not None and name in getattr(config, "names", ())):
             raise ValueError(f"Cannot export object to session with the name '{name}', "
                              f"name is already taken! ")

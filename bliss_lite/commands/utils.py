@@ -79,7 +79,7 @@ def clear() -> None:
 def _source_of(obj_or_name: Any) -> tuple[str, str]:
     obj = obj_or_name
     if isinstance(obj_or_name, str):
-        from bliss_lite.commands._session import namespace
+        from bliss_lite.commands.lookup import namespace
 
         env = namespace()
         if obj_or_name not in env:
@@ -286,7 +286,7 @@ def feedback_info_str() -> str:
     import platform
 
     from bliss_lite import __version__
-    from bliss_lite.commands._session import config
+    from bliss_lite.commands.lookup import config
 
     cfg = config()
     store = getattr(cfg, "store", None)

@@ -11,7 +11,9 @@ import importlib.abc
 import importlib.machinery
 import sys
 import types
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
+
+from bliss_lite.current import session as current_session
 
 _PACKAGES = {
     "bliss": "BLISS compatibility names, provided by bliss_lite (the real BLISS is not installed).",
@@ -28,13 +30,13 @@ _PACKAGES = {
 #: modules that *are* a bliss_lite module under another name
 _ALIASES = {
     "bliss.setup_globals": "bliss_lite.compat.setup_globals",
-    "bliss.scanning.scan_meta": "bliss_lite.scanning.scan_meta",
+    "bliss.scanning.scan_meta": "bliss_lite.scan_meta",
     "bliss.common.cleanup": "bliss_lite.commands.cleanup",
     "bliss.common.logtools": "bliss_lite.commands.logbook",
     "bliss.common.event": "bliss_lite.signals",
     "bliss.common.utils": "bliss_lite.utils",
     "bliss.common.greenlet_utils": "bliss_lite.compat.greenlet_utils",
-    "bliss.common.session": "bliss_lite.compat.session",
+    "bliss.common.session": "bliss_lite.session.bliss_session",
     "bliss.common.measurementgroup": "bliss_lite.compat.measurementgroup",
     "bliss.config.settings": "bliss_lite.compat.settings",
     "bliss.shell.cli.user_dialog": "bliss_lite.commands.dialogs",
@@ -47,7 +49,7 @@ _ALIASES = {
 
 def _standard_module(names_attr: str) -> Callable[[types.ModuleType], None]:
     def fill(module: types.ModuleType) -> None:
-        from bliss_lite.session import standard
+        from bliss_lite.commands import standard
 
         names = getattr(standard, names_attr)
         functions, _missing = standard.standard_functions(names)
@@ -121,7 +123,7 @@ def _scan_math_extra(module: types.ModuleType) -> None:
 
 
 def _plot_module(module: types.ModuleType) -> None:
-    from bliss_lite.session import standard
+    from bliss_lite.commands import standard
 
     names = [name for name in ("plotselect", "plotinit", "replot", "plot", "flint")
              if name in standard.ALL]
@@ -235,7 +237,5 @@ class BlissCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def _bliss_getattr(name: str):
     """``bliss.current_session``: the open bliss_lite session (or None)."""
     if name == "current_session":
-        from bliss_lite.compat import current_session
-
         return current_session()
     raise AttributeError(f"module 'bliss' has no attribute {name!r} (bliss_lite provides only a part of BLISS)")

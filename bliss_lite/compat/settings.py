@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
+from bliss_lite.current import session as current_session
+
 from bliss_lite.settings import objects as _objects
 from bliss_lite.settings.store import StateStore
 
 
 def _session_store() -> StateStore | None:
-    from bliss_lite.compat import current_session
-
     session = current_session()
     return getattr(session, "store", None)
 

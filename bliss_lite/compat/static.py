@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bliss_lite.current import session as current_session
+
 from typing import Any
 
 from bliss_lite.config import Config, ConfigNode
@@ -19,8 +21,6 @@ def get_config(base_path: Any = None, timeout: float = 3.0, raise_yaml_exc: bool
     (the root node: ``config.root["scan_saving"]``) and ``reload()``.  ``timeout``
     is accepted for compatibility (there is no Beacon server to wait for).
     """
-    from bliss_lite.compat import current_session
-
     session = current_session()
     if session is not None and base_path is None:
         return session.config

@@ -147,14 +147,6 @@ class Config:
             if text not in self.warnings:
                 self.warnings.append(text)
 
-    def check_keys(self, node: ConfigNode, known: Iterable[str],
-                   accepted: Iterable[str] = ()) -> list[str]:
-        """:meth:`ConfigNode.check_keys`, adding new warnings to :attr:`warnings`."""
-        found = node.check_keys(known, accepted)
-        for text in found:
-            self.warn(text)
-        return found
-
     # -- objects --------------------------------------------------------------------------
 
     def get(self, name: str) -> Any:

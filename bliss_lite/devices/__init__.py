@@ -25,7 +25,7 @@ from bliss_lite.devices.protocols import (
     HasMetadataForScan,
     Movable,
     PreparesForScan,
-    ScanPlan,
+    ScanOutline,
 )
 from bliss_lite.devices.registry import BUILTIN_CLASSES
 from bliss_lite.devices.simulation_counter import SimulationCounter
@@ -54,7 +54,7 @@ __all__ = [
     "MultiplePositions",
     "PreparesForScan",
     "SamplingMode",
-    "ScanPlan",
+    "ScanOutline",
     "move_together",
     "SimulationCounter",
     "SimulationDiode",

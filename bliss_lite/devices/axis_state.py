@@ -8,11 +8,12 @@ custom states come as ``(name, description)`` tuples or :meth:`create_state`.
 
 from __future__ import annotations
 
+import collections
 import re
 import warnings
-from typing import Any
+from typing import Any, Iterable
 
-__all__ = ["AxisState"]
+__all__ = ["AxisState", "group_state"]
 
 _STANDARD_STATES = {
     "READY": "Axis is READY",
@@ -153,3 +154,22 @@ class AxisState:
 
     def __hash__(self) -> int:
         return hash(frozenset(self._current_states))
+
+
+def group_state(axes: Iterable[Any], hardware: bool = False) -> AxisState:
+    """One state for several axes: READY when all are, else the other flags of each
+    axis, described per axis (``MOVING (m1: Axis is MOVING, m2: Axis is MOVING)``)."""
+    state = AxisState("READY")
+    described: dict[str, list[str]] = collections.defaultdict(list)
+    for axis in axes:
+        axis_state = axis.hw_state if hardware else axis.state
+        for flag in axis_state.current_states_names:
+            if flag != "READY":
+                described[flag].append(f"{axis.name}: {axis_state._state_desc[flag]}")
+    for flag, texts in described.items():
+        state.create_state(flag)
+        if state._state_desc is AxisState._STANDARD_STATES:
+            state._state_desc = dict(state._state_desc)
+        state._state_desc[flag] = ", ".join(texts)
+        state.set(flag)
+    return state

@@ -8,9 +8,9 @@ from bliss_lite.devices.protocols import Movable
 
 
 def move_together(moves: Iterable[tuple[Movable, float]], wait: bool = True) -> None:
-    """Start every ``(axis, target)`` move, then (``wait``) wait for all of them.  On
-    any error or Ctrl-C, every axis is stopped where it is and the exception
-    propagates."""
+    """Start every ``(axis, target)`` move, then (unless ``wait`` is false) wait for
+    all of them.  On any error or Ctrl-C, every axis is stopped where it is and the
+    exception propagates."""
     moves = list(moves)
     try:
         for axis, target in moves:

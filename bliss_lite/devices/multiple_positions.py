@@ -19,6 +19,7 @@ from typing import Any
 from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys
 from bliss_lite.devices._text import table
+from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.protocols import Movable
 
 DEFAULT_TOLERANCE = 1e-4
@@ -162,18 +163,7 @@ class MultiplePositions:
             for t in targets:
                 t.axis.move(t.destination, wait=True)
             return
-        started = []
-        try:
-            for t in targets:
-                t.axis.move(t.destination, wait=False)
-                started.append(t.axis)
-            if wait:
-                for axis in started:
-                    axis.wait_move()
-        except BaseException:
-            for axis in started:
-                axis.stop()
-            raise
+        move_together([(t.axis, t.destination) for t in targets], wait=wait)
 
     def wait(self) -> None:
         """Wait until every motor has stopped."""

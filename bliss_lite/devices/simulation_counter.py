@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys
-from bliss_lite.devices.protocols import ChannelSpec, ScanPlan
+from bliss_lite.devices.protocols import ChannelSpec, ScanOutline
 
 CONTROLLER_NAME = "simulation_counter_controller"
 DISTRIBUTIONS = ("FLAT", "LINEAR", "GAUSSIAN", "SIGMOID")
@@ -94,7 +94,7 @@ class SimulationCounter:
     def channels(self) -> tuple[ChannelSpec, ...]:
         return self._channels
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         """Compute this scan's values: over ``plan.positions`` when given, else
         over [motor_start, motor_stop] in ``npoints`` steps, else over the point
         index; a single point or an endless scan reads ``height_factor``."""

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy
@@ -21,7 +21,9 @@ import numpy
 from bliss_lite.nexus import layout
 from bliss_lite.nexus.datafile import LIBVER, OpenedFile, open_for_writing
 from bliss_lite.nexus.errors import NexusWriterError, warn
-from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
+
+if TYPE_CHECKING:
+    from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 
 class NexusWriter:

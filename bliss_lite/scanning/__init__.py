@@ -7,9 +7,11 @@ What other rooms and users may use::
     from bliss_lite.scanning import Scan, ScanState, ScanAbort  # the scan object
     from bliss_lite.scanning import ScanSaving, ScanDisplay     # SCAN_SAVING, SCAN_DISPLAY
     from bliss_lite.scanning import peak, cen, goto_peak, plotselect, ...
-    from bliss_lite.scanning import scan_meta                   # SPEC 6
-    from bliss_lite.scanning.context import ScanContext, current, set_current
-    from bliss_lite.events import ScanStart, ScanPoints, ScanEnd, ScanSubscriber
+    from bliss_lite.scanning.context import ScanContext, current
+    from bliss_lite.devices.protocols import ScanOutline         # the points a Scan visits
+
+Scan metadata is its own package (``bliss_lite.scan_meta``, SPEC 6), the scan events
+a leaf module (``bliss_lite.events``).
 """
 
 from bliss_lite.scanning.alignment import (
@@ -28,7 +30,7 @@ from bliss_lite.scanning.alignment import (
 from bliss_lite.scanning.data import ScanData
 from bliss_lite.scanning.display import ScanDisplay
 from bliss_lite.scanning.engine import Scan, ScanAbort, ScanState
-from bliss_lite.scanning.scan_meta import metadata_profiling
+from bliss_lite.scan_meta import metadata_profiling
 from bliss_lite.scanning.scan_saving import ScanSaving
 from bliss_lite.scanning.scans import (
     a2scan,

@@ -105,7 +105,7 @@ def scan_info(func: str, value: Any) -> dict | None:
         return None
     if not isinstance(value, dict):
         raise ArgumentTypeError(f"{func}() argument 'scan_info' must be a dict, not {type(value).__name__}")
-    from bliss_lite.scanning import scan_meta
+    from bliss_lite import scan_meta
 
     scan_meta.check_scan_info(value)
     return value
@@ -152,5 +152,6 @@ def check_limits(motors: Sequence[Movable], trajectories: Sequence[numpy.ndarray
         values = numpy.unique(trajectory)
         check(float(values[0]))
         check(float(values[-1]))
-        for value in values[1:-1].tolist():
-            check(value)
+        for start in range(1, len(values) - 1, 4096):  # a chunk of Python floats at a time
+            for value in values[start:min(start + 4096, len(values) - 1)].tolist():
+                check(value)

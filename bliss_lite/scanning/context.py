@@ -1,8 +1,8 @@
 """What a scan needs from the session it runs in, without importing the session.
 
-The session builds one :class:`ScanContext` and makes it current with
-:func:`set_current`; scan functions (also when imported as
-``bliss.common.scans``) use :func:`current`.
+The session builds one :class:`ScanContext` and makes it current through the
+holder of the current session (:mod:`bliss_lite.current`); scan functions (also when
+imported as ``bliss.common.scans``) use :func:`current`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from bliss_lite import current as _holder
 
 if TYPE_CHECKING:
     from bliss_lite.devices.protocols import Counter, HasMetadataForScan, Movable
@@ -36,13 +38,15 @@ class ScanContext:
     * ``last_entry_number(filename)``: the highest ``N`` of the ``N.1`` entries
       already in that data file (0 if none or no file) — numbering never reuses one.
     * ``store``: the session's state store (scan counters, plotselect).
+    * ``plot_selection``: plotselect's selection when there is no store.
+    * ``last_metadata_profile``: the generator profiles of the last scan that
+      gathered user metadata (``metadata_profiling()``).
     """
 
     session_name: str
     store: "StateStore"
     scan_saving: Any
     scan_meta: Any
-    display: Any
     motors: Callable[[], Sequence["Movable"]] = lambda: []
     metadata_devices: Callable[[], Sequence["HasMetadataForScan"]] = lambda: []
     default_counters: Callable[[], Sequence["Counter"]] = lambda: []
@@ -51,6 +55,8 @@ class ScanContext:
     last_entry_number: Callable[[str], int] = lambda filename: 0
     scans: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
     user_name: str = ""
+    plot_selection: list[str] = field(default_factory=list)
+    last_metadata_profile: list | None = None
     default_chain: Any = field(default_factory=lambda: _default_chain())
 
 
@@ -61,19 +67,7 @@ def _default_chain() -> Any:
     return DefaultAcquisitionChain()
 
 
-_current: ScanContext | None = None
-
-
-def set_current(context: ScanContext | None) -> None:
-    global _current
-    _current = context
-
-
 def current() -> ScanContext:
-    """The open session's context; a session-less default when none is open."""
-    global _current
-    if _current is None:
-        from bliss_lite.scanning._default import default_context
-
-        _current = default_context()
-    return _current
+    """The open session's scan context; the session-less default's when none is open
+    (see :mod:`bliss_lite.current`)."""
+    return _holder.get().scan_context

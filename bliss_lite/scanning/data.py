@@ -63,7 +63,6 @@ class ScanDataStore:
     def __init__(self) -> None:
         self._columns: dict[str, _Column] = {}
         self._names: list[tuple[str, str]] = []
-        self.npoints = 0
 
     # -- subscriber ---------------------------------------------------------------
 
@@ -80,12 +79,10 @@ class ScanDataStore:
             column = self._columns.get(fullname)
             if column is not None:
                 column.put(event.first_index, values)
-        self.npoints = max(self.npoints, event.first_index + len(event))
 
     def scan_end(self, event: ScanEnd) -> None:
         for column in self._columns.values():
             column.length = min(column.length, event.npoints)
-        self.npoints = min(self.npoints, event.npoints)
 
     # -- access -------------------------------------------------------------------
 

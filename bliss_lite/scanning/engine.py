@@ -23,21 +23,22 @@ Order of a run (``Scan.run()``), each step only after the previous one succeeded
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import enum
 import itertools
 import signal
 import threading
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy
 
+from bliss_lite import scan_meta
 from bliss_lite._common import now_iso
 from bliss_lite._common import print_warning as warn
 from bliss_lite.devices.moving import move_together
-from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
+from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanOutline
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
 from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
@@ -81,12 +82,23 @@ class ScanAbort(KeyboardInterrupt):
         return self.args[0] if self.args else "scan aborted"
 
 
+def _as_scan_abort(exc: BaseException, message: str = "scan aborted") -> "ScanAbort":
+    """The :class:`ScanAbort` the user sees for ``exc`` (a KeyboardInterrupt): ``exc``
+    itself when it is one, else a new one caused by it.  The only place that makes
+    an abort out of an interrupt."""
+    if isinstance(exc, ScanAbort):
+        return exc
+    abort = ScanAbort(message)
+    abort.__cause__ = exc
+    return abort
+
+
 class _Interrupts:
     """Ctrl-C handling while a scan runs in the main thread.
 
-    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside deferred
-    sections (``deferring > 0``: handing a block to subscribers, finishing the scan),
-    where it is remembered in ``pending`` and acted upon at the end of the section.
+    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside
+    ``with interrupts.deferred():`` sections (handing a block to subscribers,
+    finishing the scan), where it is remembered in ``pending`` and acted upon after.
     """
 
     def __init__(self) -> None:
@@ -100,6 +112,15 @@ class _Interrupts:
             self.pending = True
             return
         raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A section Ctrl-C does not cut in two (sections may nest)."""
+        self.deferring += 1
+        try:
+            yield
+        finally:
+            self.deferring -= 1
 
     def __enter__(self) -> "_Interrupts":
         if threading.current_thread() is threading.main_thread():
@@ -187,11 +208,11 @@ class Scan:
         self._abort_requested = False
         self._abort_event = threading.Event()
         self._ran = False
-        self._store = ScanDataStore()
+        self._data = ScanDataStore()
         self._own_subscribers: list[Any] = []
         self._preset_list: list[Any] = []
         self.key: ScanKey | None = None
-        self._fused = _fuse(chain)
+        self._fused = _fuse(chain, (scan_info or {}).get("type", name))
 
         objects = chain.nodes_list
         self.motors: list[Movable] = [a for o in objects for a in o._axes]
@@ -224,14 +245,8 @@ class Scan:
         info.setdefault("comments", [])
         info.set_acquisition_chain_info(chain)
         self.scan_info: ScanInfo = info
-        fused = self._fused
-        first = fused.trajectories[0] if fused is not None and fused.trajectories else None
-        self._plan = ScanPlan(info.get("type", name), fused.npoints if fused else _npoints(chain),
-                              fused.count_time if fused else 0.0,
-                              motor_start=float(first[0]) if first is not None and len(first) else None,
-                              motor_stop=float(first[-1]) if first is not None and len(first) else None,
-                              positions=first if first is not None and info.get("type") not in (
-                                  "ascan", "dscan") else None)
+        self.outline: ScanOutline = self._fused or ScanOutline(
+            info.get("type", name), _npoints(chain), 0.0)
 
     # -- public face ---------------------------------------------------------------
 
@@ -250,7 +265,7 @@ class Scan:
     def get_data(self, key: Any = None) -> ScanData | numpy.ndarray:
         """The scan's data: a mapping channel name → numpy array (see
         :class:`~bliss_lite.scanning.data.ScanData`); with ``key``, that one array."""
-        data = self._store.data()
+        data = self._data.data()
         return data if key is None else data[key]
 
     def add_comment(self, text: str) -> None:
@@ -340,7 +355,7 @@ class Scan:
         ``scan.streams["diode"][:]``); refused before the scan has started."""
         if self.state == ScanState.IDLE:
             raise RuntimeError("Scan was not yet started")
-        return self._store.data()
+        return self._data.data()
 
     def __info__(self) -> str:
         lines = [repr(self), f"  title: {self.scan_info.get('title')}",
@@ -389,8 +404,6 @@ class Scan:
             self._run(interrupts)
 
     def _run(self, interrupts: _Interrupts) -> None:
-        from bliss_lite.scanning import scan_meta
-
         ctx = self._ctx
         info = self.scan_info
         self.state = ScanState.PREPARING
@@ -421,11 +434,12 @@ class Scan:
             restore = [(m, m.position) for m in self.motors] if self._restore else []
             registry = ctx.scan_meta.copy() if ctx.scan_meta is not None else None
             gatherer = scan_meta.ScanMetadataGatherer(
-                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata)
+                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata,
+                record_profile=lambda profile: setattr(ctx, "last_metadata_profile", profile))
             gatherer.gather(scan_meta.META_TIMING.START)
             for key, default in (("instrument", {}), ("positioners", {}), ("scan_meta_categories", [])):
                 info.setdefault(key, default)
-            subscribers: list[Any] = [self._store]
+            subscribers: list[Any] = [self._data]
             for factory in ctx.subscriber_factories:
                 subscriber = factory(self)
                 if subscriber is not None:
@@ -440,17 +454,14 @@ class Scan:
         except BaseException as exc:
             # Refused before anything moved: the number stays free.
             aborted = isinstance(exc, KeyboardInterrupt)
-            interrupts.deferring += 1
-            try:
+            with interrupts.deferred():
                 info["end_time"] = now_iso()
                 info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
                 if started:
                     self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), 0))
-            finally:
-                interrupts.deferring -= 1
             self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
-            if aborted and not isinstance(exc, ScanAbort):
-                raise ScanAbort() from exc
+            if aborted:
+                raise _as_scan_abort(exc)
             raise
 
         self._subscribers = list(started)
@@ -469,7 +480,7 @@ class Scan:
                 self._chain_presets_called.append(preset)
                 preset.prepare(self.acq_chain)
             self._first_point()
-            self._prepare(gatherer, scan_meta.META_TIMING.PREPARED)
+            self._prepare(gatherer)
             self.state = ScanState.STARTING
             for preset in self._preset_list:
                 preset.start(self)
@@ -498,8 +509,7 @@ class Scan:
                 else:
                     warn(f"scan {self.scan_number}: {exc}")
 
-        interrupts.deferring += 1
-        try:
+        with interrupts.deferred():
             self.state = ScanState.STOPPING
             if reason != "SUCCESS":
                 self._stop_motors()
@@ -511,8 +521,6 @@ class Scan:
                 warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
             self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), self._emitted))
             self._subscribers, self._channels = [], []
-        finally:
-            interrupts.deferring -= 1
 
         restore_error: BaseException | None = None
         try:
@@ -526,14 +534,10 @@ class Scan:
 
         if restore_error is not None and reason != "SUCCESS":
             warn(f"motors of scan {self.scan_number} not moved back: {restore_error or 'interrupted'}")
-        if reason == "USER_ABORT":
-            if isinstance(error, ScanAbort):
-                raise error
-            raise ScanAbort() from error
         if error is not None:
-            raise error
-        if isinstance(restore_error, KeyboardInterrupt) and not isinstance(restore_error, ScanAbort):
-            raise ScanAbort("scan ended, moving the motors back was interrupted") from restore_error
+            raise _as_scan_abort(error) if reason == "USER_ABORT" else error
+        if isinstance(restore_error, KeyboardInterrupt):
+            raise _as_scan_abort(restore_error, "scan ended, moving the motors back was interrupted")
         if restore_error is not None:
             raise restore_error
         if interrupts.pending:
@@ -553,26 +557,26 @@ class Scan:
         calls += [lambda p=p: p._stop(self) for p in getattr(self, "_presets_called", [])]
         return calls
 
-    def _prepare(self, gatherer: Any, prepared: Any) -> None:
+    def _prepare(self, gatherer: Any) -> None:
         """Devices told about the scan, PREPARED metadata."""
         for device in itertools.chain(self.counters, self.motors):
             if isinstance(device, PreparesForScan):
-                device.prepare_for_scan(self._plan)
-        gatherer.gather(prepared)
+                device.prepare_for_scan(self.outline)
+        gatherer.gather(scan_meta.META_TIMING.PREPARED)
         if self._abort_requested:
             raise ScanAbort()
 
     def _first_point(self) -> None:
         """Motors to the first point (fused chains; a generic chain's masters move
         their motors themselves)."""
-        fused = self._fused
-        if fused is not None and fused.motors and len(fused.trajectories[0]):
-            move_together((m, t[0]) for m, t in zip(fused.motors, fused.trajectories))
+        if self._fused is not None:
+            move_together(self._fused.first_point())
         if self._abort_requested:
             raise ScanAbort()
 
     def _acquire(self, interrupts: _Interrupts) -> None:
         """The point loop: kept tight (no allocation per point beyond the values)."""
+        outline = self.outline
         channels = [_Channel(spec) for spec in self.channels]
         self._channels = channels
         elapsed_append = channels[0].append
@@ -582,7 +586,6 @@ class Scan:
         single: list[tuple[Any, Any]] = []
         multi: list[tuple[Any, tuple]] = []
         index = 2 + nmotors
-        fused = self._fused
         for counter in self.counters:
             specs = counter.channels()
             appends = tuple(c.append for c in channels[index:index + len(specs)])
@@ -591,28 +594,26 @@ class Scan:
                 single.append((counter.read, appends[0]))
             else:
                 multi.append((counter.read, appends))
-        moves = [(m, m.move, p) for m, p in zip(fused.motors, fused.trajectories)]
+        moves = [m.move for m in self.motors]
         waits = [m.wait_move for m in self.motors]
-        last = [p[0] if p else None for p in fused.trajectories]
-        count_time = fused.count_time
-        sleep_time = fused.sleep_time
-        stab_time = fused.stab_time
+        last: list[Any] = [target for _, target in outline.first_point()]
+        count_time = float(outline.count_time)
+        sleep_time = float(outline.sleep_time or 0.0)
+        stab_time = float(outline.stab_time or 0.0)
         wait = self._abort_event.wait
         perf = time.perf_counter
         wall = time.time
-        npoints = fused.npoints
-        indices = range(npoints) if npoints > 0 else itertools.count()
+        npoints = int(outline.npoints)
         t0 = None
         emitted = 0
         next_emit = perf() + BLOCK_PERIOD
         try:
-            for i in indices:
+            for done, targets in enumerate(outline.points(), 1):
                 if nmotors:
                     for k in range(nmotors):
-                        motor, move, positions = moves[k]
-                        target = positions[i]
+                        target = targets[k]
                         if target != last[k]:
-                            move(target, wait=False)
+                            moves[k](target, wait=False)
                             last[k] = target
                     for wait_move in waits:
                         wait_move()
@@ -638,30 +639,22 @@ class Scan:
                         append(value)
                 elapsed_append(now - t0)
                 epoch_append(now)
-                done = i + 1
                 self.npoints_done = done
                 if self._abort_requested:
                     raise ScanAbort()
                 if sleep_time and done != npoints and wait(sleep_time):
                     raise ScanAbort()
                 if done - emitted >= BLOCK_MAX or perf() >= next_emit:
-                    interrupts.deferring += 1
-                    try:
+                    with interrupts.deferred():
                         self._emit(done - emitted)
-                    finally:
-                        interrupts.deferring -= 1
                     emitted = done
                     next_emit = perf() + BLOCK_PERIOD
                     if interrupts.pending:
                         interrupts.pending = False
                         raise KeyboardInterrupt
         finally:
-            interrupts.deferring += 1
-            try:
-                complete = min(len(c.values) for c in channels)
-                self._emit(complete)
-            finally:
-                interrupts.deferring -= 1
+            with interrupts.deferred():
+                self._emit(min(len(c.values) for c in channels))
 
     def wait(self, seconds: float) -> None:
         """Sleep ``seconds`` on the scan's thread; ScanAbort when the scan is aborted
@@ -783,19 +776,7 @@ class Scan:
                 pass
 
 
-@dataclass
-class _Fused:
-    """A chain of standard objects, as the fused point loop runs it."""
-
-    motors: list
-    trajectories: list  # one list of Python floats per motor
-    count_time: float
-    sleep_time: float
-    stab_time: float
-    npoints: int  # 0: until stopped
-
-
-def _fuse(chain: Any) -> _Fused | None:
+def _fuse(chain: Any, scan_type: str) -> ScanOutline | None:
     """The fused form of ``chain`` when it is made of BLISS's standard objects in the
     standard shape (no subclass, no iteration preset), else None."""
     from bliss_lite.scanning.acquisition.counter import SamplingCounterAcquisitionSlave
@@ -822,10 +803,17 @@ def _fuse(chain: Any) -> _Fused | None:
                          for s in slaves):
         return None
     if step is None:
-        return _Fused([], [], float(timer.count_time), float(timer.sleep_time or 0.0), 0.0,
-                      max(int(timer.npoints), 0))
-    return _Fused(step.axes, [t.tolist() for t in step.trajectories], float(timer.count_time),
-                  float(timer.sleep_time or 0.0), float(step.stab_time or 0.0), step.npoints)
+        return ScanOutline(scan_type, max(int(timer.npoints), 0), float(timer.count_time),
+                           sleep_time=timer.sleep_time)
+    trajectories = step.trajectories
+    first = trajectories[0]
+    return ScanOutline(scan_type, step.npoints, float(timer.count_time),
+                       motor_start=float(first[0]) if len(first) else None,
+                       motor_stop=float(first[-1]) if len(first) else None,
+                       positions=first if type(step) is not LinearStepTriggerMaster
+                       and scan_type not in ("ascan", "dscan") else None,
+                       motors=tuple(step.axes), trajectories=tuple(trajectories),
+                       sleep_time=timer.sleep_time, stab_time=step.stab_time)
 
 
 def _npoints(chain: Any) -> int:

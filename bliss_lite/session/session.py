@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 from bliss_lite.session.error_report import ErrorReport, OneLineWarnings
 from bliss_lite.session.namespace import ProtectedNamespace
-from bliss_lite.session.report import (StartupReport, banner, failed_line, reason_line,
+from bliss_lite.session.startup_report import (StartupReport, banner, failed_line, reason_line,
                                        summary_lines)
 from bliss_lite.session.session_tree import SessionTree
 
 if TYPE_CHECKING:
     from bliss_lite.config import Config
+    from bliss_lite.current import SessionState
     from bliss_lite.events import ScanSubscriber
     from bliss_lite.scanning.context import ScanContext
     from bliss_lite.settings import StateStore
@@ -103,6 +104,8 @@ class Session:
         self.tree = SessionTree(self.config)
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
+        self._state: "SessionState | None" = None
+        self._plot_link: Any = None
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -150,6 +153,9 @@ class Session:
                 break   # exit() or Ctrl-C: the setup ends here, the session goes on
         if self.protect_names:
             self.env.protect(self._protected_names())
+        from bliss_lite import flint
+
+        flint.open_for_session(self)
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
@@ -219,19 +225,13 @@ class Session:
         if self.closed:
             return
         self.closed = True
-        from bliss_lite import compat
-        from bliss_lite.scanning import context as scan_context
+        from bliss_lite import current
 
-        if compat.current_session() is self:
-            compat.set_session(None)
-        if getattr(scan_context, "_current", None) is self.context and self.context is not None:
-            scan_context.set_current(None)
-        from bliss_lite.scanning import scan_meta
-
-        if scan_meta.get_user_scan_meta() is self.scan_meta:
-            scan_meta.set_user_scan_meta(None)
+        if self._state is not None:
+            current.deactivate(self._state)
         self._warnings.uninstall()
-        self._uninstall_hooks()
+        if self._plot_link is not None:
+            self._plot_link.close()
         for other in self._other_sessions.values():
             other.close()
         self.store.close()
@@ -260,7 +260,7 @@ class Session:
     def _build_standard_namespace(self) -> None:
         import numpy
 
-        from bliss_lite.session.standard import standard_functions
+        from bliss_lite.commands.standard import standard_functions
 
         env = self.env
         env["__name__"] = "__main__"  # what commands and scripts at the prompt expect
@@ -369,23 +369,17 @@ class Session:
         if active is None and groups:
             active = groups[0]
         self.env.force_set("ACTIVE_MG", active)
-        measurement_group.set_active_hook = self._on_set_active
 
     def _on_set_active(self, group: Any) -> None:
         self.env.force_set("ACTIVE_MG", group)
         self.store.set("active_mg", group.name)
 
-    def _uninstall_hooks(self) -> None:
-        from bliss_lite.devices import measurement_group
-
-        if measurement_group.set_active_hook == self._on_set_active:
-            measurement_group.set_active_hook = None
-
     # -- scanning ---------------------------------------------------------------------------
     def _build_scan_context(self) -> None:
         from bliss_lite import commands, nexus
         from bliss_lite.devices.protocols import HasMetadataForScan
-        from bliss_lite.scanning import esrf_saving, scan_meta
+        from bliss_lite import scan_meta
+        from bliss_lite.scanning import esrf_saving
         from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
         from bliss_lite.scanning.display import ScanDisplay
         from bliss_lite.scanning.scan_saving import ScanSaving
@@ -422,7 +416,6 @@ class Session:
             store=self.store,
             scan_saving=scan_saving,
             scan_meta=self.scan_meta,
-            display=display,
             motors=motors,
             metadata_devices=metadata_devices,
             default_counters=default_counters,
@@ -434,6 +427,10 @@ class Session:
         env["SCAN_SAVING"] = scan_saving
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
+        from bliss_lite import flint
+
+        self._plot_link = flint.PlotLink(display, self.name)  # the live plot window (flint())
+        self.subscribe(self._plot_link)
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
@@ -445,16 +442,14 @@ class Session:
         return [section for section in sections if isinstance(section, dict)]
 
     def _activate(self) -> None:
-        from bliss_lite import commands, compat
-        from bliss_lite.scanning import context as scan_context
-        from bliss_lite.scanning import scan_meta
+        """Become the current session, in one step (:mod:`bliss_lite.current`)."""
+        from bliss_lite import compat, current
 
-        scan_context.set_current(self.context)
-        scan_meta.set_user_scan_meta(self.scan_meta)
+        self._state = current.SessionState(self.name, self.context, self.env, self.config, self,
+                                           on_set_active_mg=self._on_set_active)
+        current.activate(self._state)
         self._warnings.install()
         compat.install()
-        compat.set_session(self)
-        commands.bind(self.env, self.config)
 
     # -- setup files -------------------------------------------------------------------------
     def _run_setup_file(self, session_name: str) -> bool:

@@ -43,7 +43,7 @@ class AsyncResult:
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         if block and not self._event.wait(timeout):
-            from bliss_lite.compat.gevent_lite import Timeout
+            from bliss_lite.compat.gevent_lite.timeout import Timeout
 
             raise Timeout(timeout)
         if self.exception is not None:

@@ -23,7 +23,7 @@ from typing import Iterable
 from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.motion.axis import Axis, NoSettingsAxis
 from bliss_lite.devices.motion.controller import Controller
-from bliss_lite.devices.motion.group import group_state
+from bliss_lite.devices.axis_state import group_state
 
 __all__ = ["CalcAxis", "CalcController", "get_real_axes"]
 

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import collections
 import math
 import numbers
 import uuid
 from typing import Any, Iterable, Mapping
 
-from bliss_lite.devices.axis_state import AxisState
+from bliss_lite.devices.axis_state import AxisState, group_state
 
 __all__ = ["Group", "group_state", "is_motor_group"]
-
-
-def group_state(axes: Iterable[Any], hardware: bool = False) -> AxisState:
-    """One state for several axes: READY when all are, else the other flags of each
-    axis, described per axis (``MOVING (m1: Axis is MOVING, m2: Axis is MOVING)``)."""
-    state = AxisState("READY")
-    described: dict[str, list[str]] = collections.defaultdict(list)
-    for axis in axes:
-        axis_state = axis.hw_state if hardware else axis.state
-        for flag in axis_state.current_states_names:
-            if flag != "READY":
-                described[flag].append(f"{axis.name}: {axis_state._state_desc[flag]}")
-    for flag, texts in described.items():
-        state.create_state(flag)
-        if state._state_desc is AxisState._STANDARD_STATES:
-            state._state_desc = dict(state._state_desc)
-        state._state_desc[flag] = ", ".join(texts)
-        state.set(flag)
-    return state
 
 
 def is_motor_group(obj: Any) -> bool:

@@ -4,10 +4,11 @@ Rules (SPEC 8): a key is an item name, ``"name@attr"`` (attribute ``attr`` on it
 ``name``), ``"@attr"`` (attribute on the group) or ``">name"`` (a link whose value is
 a path string).  An item name is not empty, not ``.`` or ``..`` and holds no ``/``.
 A value is a dict (a group), None (nothing written), a string, a number, a numpy
-scalar or array of a storable dtype, or a list/tuple of strings or of numbers (nested
-lists must be rectangular).  Anything else cannot be stored.  A key holds no control
-character (NUL included); a tree is at most :data:`MAX_DEPTH` levels deep and never
-contains itself.
+scalar or array of a storable dtype, a date or datetime (written as ISO text), or a
+list/tuple of strings or of numbers (nested lists must be rectangular).  Anything else
+cannot be stored: the NeXus writer's rule decides (one rule for both).  A key holds no
+control character (NUL included); a tree is at most :data:`MAX_DEPTH` levels deep and
+never contains itself.
 
 :func:`problems` lists what is wrong with a tree, :func:`sanitized` returns a copy
 without the bad items, :func:`merge_into` and :func:`copy_tree` implement the merge
@@ -22,6 +23,7 @@ from typing import Any, Iterator
 import numpy
 
 from bliss_lite._common import hdf5_name_problem
+from bliss_lite.nexus.mapping import convert_value
 
 _STORABLE_KINDS = frozenset("biufcSU")
 _INT_MIN = -(2**63)
@@ -123,7 +125,22 @@ def _describe(value: Any) -> str:
 
 
 def value_problem(value: Any) -> str | None:
-    """Why ``value`` (not a dict) cannot be stored in HDF5, or None."""
+    """Why ``value`` (not a dict) cannot be stored in HDF5, or None.  Whether it can
+    is the writer's rule (:func:`bliss_lite.nexus.mapping.convert_value`); this only
+    words the reason for a metadata key, and first refuses what no rule may walk
+    (a list containing itself, or nested deeper than MAX_DEPTH)."""
+    if isinstance(value, (list, tuple)):
+        problem = _sequence_problem(value)
+        if problem is not None and (problem == "contains itself" or problem.startswith("is nested")):
+            return f"is a list that {problem}"
+    try:
+        convert_value(value)
+        return None
+    except ValueError as exc:
+        return _wording(value) or f"cannot be stored ({exc})"
+
+
+def _wording(value: Any) -> str | None:
     if value is None or _scalar_kind(value) is not None:
         return None
     if isinstance(value, numpy.ndarray):

@@ -24,6 +24,7 @@ ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto
 METADATA = ("metadata_profiling",)
 DATA_POLICY = ("newproposal", "endproposal", "newsample", "newcollection", "newdataset",
                "enddataset")
+PLOT = ("flint", "plotinit", "replot", "plot", "edit_roi_counters")
 #: numpy's math as BLISS's shell offers it (``inf`` is a value, not a function)
 MATH = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "log", "log10", "sqrt",
         "exp", "power", "deg2rad", "rad2deg", "inf")
@@ -44,6 +45,7 @@ _PROVIDERS = (
     ("bliss_lite.commands", MOTION + LISTING),
     ("bliss_lite.scanning", SCANS + ALIGNMENT + METADATA),
     ("bliss_lite.scanning.esrf_saving", DATA_POLICY),
+    ("bliss_lite.flint", PLOT),
     ("numpy", MATH),
     ("numpy.random", RANDOM),
     ("bliss_lite.commands.utils", UTILS),

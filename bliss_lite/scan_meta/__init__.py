@@ -14,21 +14,27 @@ In a setup file::
     scan_meta_obj.technique.timing = scan_meta.META_TIMING.START | scan_meta.META_TIMING.END
 
 For the scan engine: :class:`ScanMetadataGatherer` (one per scan, ``gather(timing)``
-at START, PREPARED and END), :func:`check_scan_info` for ``scan_info=`` arguments;
-for the session: :func:`set_user_scan_meta`, :func:`create_user_scan_meta`.
+at START, PREPARED and END; it is given the registry copy, the motors and the
+metadata devices, and looks for nothing else), :func:`check_scan_info` for
+``scan_info=`` arguments; for the session: :func:`create_user_scan_meta`.
+
+The package's rooms, each importing only those above it in this list:
+``tree`` (metadata trees and what they may hold), ``evaluation`` (running
+generators, :class:`GeneratorProfile`), ``registry`` (:class:`ScanMeta`, its
+categories and timings, the current session's registry), ``gathering`` (one scan's
+metadata), ``profiling`` (``metadata_profiling()``).
 """
 
-from bliss_lite.scanning._metadata_eval import MetadataTiming
-from bliss_lite.scanning._metadata_gathering import (
+from bliss_lite.scan_meta.evaluation import GeneratorProfile
+from bliss_lite.scan_meta.gathering import (
     SLOW_GATHERING_S,
     ScanMetadataGatherer,
     check_scan_info,
     controllers_scan_meta,
-    format_profile,
-    metadata_profiling,
     read_positioners,
 )
-from bliss_lite.scanning._metadata_registry import (
+from bliss_lite.scan_meta.profiling import format_profile, metadata_profiling
+from bliss_lite.scan_meta.registry import (
     META_TIMING,
     ScanMeta,
     ScanMetaCategory,
@@ -39,7 +45,7 @@ from bliss_lite.scanning._metadata_registry import (
 
 __all__ = [
     "META_TIMING",
-    "MetadataTiming",
+    "GeneratorProfile",
     "SLOW_GATHERING_S",
     "ScanMeta",
     "ScanMetaCategory",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bliss_lite.current import session as current_session
+
 from typing import Any
 
 from bliss_lite.session.session import DEFAULT_SESSION_NAME, Session
@@ -21,6 +23,4 @@ class DefaultSession(Session):
 
 def get_current_session() -> Session | None:
     """The session open now (None when none is)."""
-    from bliss_lite.compat import current_session
-
     return current_session()

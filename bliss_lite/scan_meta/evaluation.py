@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from bliss_lite._common import exception_text
-from bliss_lite.scanning import _metadata_tree as tree
+from bliss_lite.scan_meta import tree
 
 if TYPE_CHECKING:
-    from bliss_lite.scanning._metadata_registry import META_TIMING, ScanMeta
+    from bliss_lite.scan_meta.registry import META_TIMING, ScanMeta
 
 
 @dataclass(frozen=True)
-class MetadataTiming:
+class GeneratorProfile:
     """How long one generator took at one timing (``seconds`` is nan when it failed).
 
     ``source`` is ``"user"`` (the user registry) or ``"controllers"`` (devices'
@@ -73,7 +73,7 @@ def evaluate(
     sources: Sequence[tuple[str, "ScanMeta"]],
     scan: Any,
     timing: "META_TIMING | None",
-) -> tuple[dict[str, dict], list[MetadataTiming], list[str]]:
+) -> tuple[dict[str, dict], list[GeneratorProfile], list[str]]:
     """Evaluate registries for ``scan`` at ``timing`` (every category when None).
 
     ``sources`` is ``[(source_name, registry), ...]``; every generator of every source
@@ -101,7 +101,7 @@ def evaluate(
     if not calls:
         return results, [], static_warnings
 
-    records: list[MetadataTiming] = []
+    records: list[GeneratorProfile] = []
     warnings: list[str] = static_warnings
     for (source, category, name), (value, exc, seconds) in zip(pending, run_concurrently(calls)):
         if exc is not None:
@@ -123,7 +123,7 @@ def evaluate(
             except Exception as exc:
                 warnings.append(failure_message(name, category, exception_text(exc)))
                 seconds = math.nan
-        records.append(MetadataTiming(name, category, timing, seconds, source))
+        records.append(GeneratorProfile(name, category, timing, seconds, source))
     return results, records, warnings
 
 

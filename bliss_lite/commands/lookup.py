@@ -1,7 +1,6 @@
-"""What the standard functions know about the session: its namespace and config.
-
-The session calls :func:`bind` once; the functions then find motors, counters and
-measurement groups among the namespace values, in namespace order.
+"""Finding devices in a namespace: the standard functions look for motors, counters
+and measurement groups among the values of the current session's namespace (from
+:mod:`bliss_lite.current`), in namespace order.
 """
 
 from __future__ import annotations
@@ -9,37 +8,29 @@ from __future__ import annotations
 import types
 from typing import Any, Iterator, Mapping
 
+from bliss_lite import current
 from bliss_lite.devices.protocols import Counter, CounterContainer, Movable
-
-_namespace: Mapping[str, Any] = {}
-_config: Any = None
 
 _NOT_DEVICES = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
                 types.MethodType, str, bytes, int, float, complex, bool, list, tuple, dict,
                 set, frozenset, type(None))
 
 
-def bind(namespace: Mapping[str, Any], config: Any = None) -> None:
-    """Tell the standard functions about the session: ``namespace`` (kept by
-    reference, so later additions are seen) and its configuration (or None)."""
-    global _namespace, _config
-    _namespace = namespace
-    _config = config
-
-
 def namespace() -> Mapping[str, Any]:
-    return _namespace
+    """The current session's namespace."""
+    return current.get().namespace
 
 
 def config() -> Any:
-    return _config
+    """The current session's configuration (None without a session)."""
+    return current.get().config
 
 
 def _device_items(namespace: Mapping[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
     """``(name, value)`` for the values of ``namespace`` (default: the bound one) that
     may be devices, each object once, in namespace order."""
     seen: set[int] = set()
-    for key, value in list((_namespace if namespace is None else namespace).items()):
+    for key, value in list((current.get().namespace if namespace is None else namespace).items()):
         if key.startswith("_") or isinstance(value, _NOT_DEVICES) or id(value) in seen:
             continue
         seen.add(id(value))
@@ -124,26 +115,28 @@ def measurement_groups() -> list[Any]:
 
 def active_mg_name() -> str | None:
     """The name of ``ACTIVE_MG`` (the session keeps it in the namespace)."""
-    active = _namespace.get("ACTIVE_MG")
+    state = current.get()
+    active = state.namespace.get("ACTIVE_MG")
     name = getattr(active, "name", None)
     if isinstance(name, str):
         return name
-    store = getattr(_config, "store", None)
+    store = getattr(state.config, "store", None)
     stored = store.get("active_mg") if store is not None else None
     return stored if isinstance(stored, str) else None
 
 
 def object_names() -> list[str]:
     """Names of the session objects (configured objects in the namespace)."""
-    if _config is not None and hasattr(_config, "names"):
-        configured = set(_config.names)
-        return [key for key in _namespace if key in configured]
+    state = current.get()
+    if state.config is not None and hasattr(state.config, "names"):
+        configured = set(state.config.names)
+        return [key for key in state.namespace if key in configured]
     return [key for key, value in _device_items() if getattr(value, "name", None) == key]
 
 
 def find_axis(name: str) -> Any:
     """The axis called ``name`` in the session (ValueError naming it otherwise)."""
-    value = _namespace.get(name)
+    value = current.get().namespace.get(name)
     if is_movable(value):
         return value
     for axis in motors():

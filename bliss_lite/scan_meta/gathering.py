@@ -9,19 +9,15 @@ registry, and START < PREPARED < END.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any, Callable, Sequence
 
 from bliss_lite._common import print_warning
-from bliss_lite.scanning import _metadata_tree as tree
-from bliss_lite.scanning._metadata_eval import MetadataTiming, evaluate
-from bliss_lite.scanning._metadata_registry import META_TIMING, ScanMeta, get_user_scan_meta, timing_names
+from bliss_lite.scan_meta import tree
+from bliss_lite.scan_meta.evaluation import GeneratorProfile, evaluate
+from bliss_lite.scan_meta.registry import META_TIMING, ScanMeta
 
 SLOW_GATHERING_S = 0.15
-
-# The profile of the last scan that gathered user metadata (for metadata_profiling()).
-_last_profile: list[MetadataTiming] | None = None
 
 
 def check_scan_info(scan_info: Any) -> None:
@@ -124,11 +120,12 @@ class ScanMetadataGatherer:
     """Gathers one scan's metadata into ``scan.scan_info``.
 
     ``registry_copy`` is the user registry copy the scan took when it started (None:
-    take one now); ``motors`` every session axis (positioners); ``metadata_devices``
+    no user metadata); ``motors`` every session axis (positioners); ``metadata_devices``
     the session objects publishing scan metadata; ``user=False`` (``ct`` without
     saving) skips the user registry.  Warnings go to ``warn`` (default: standard
-    error) and to :attr:`warnings`; generator timings to :attr:`profile` and
-    ``scan.metadata_profile``.
+    error) and to :attr:`warnings`; generator timings to :attr:`profile`,
+    ``scan.metadata_profile`` and, when the user registry is gathered,
+    ``record_profile(profile)`` (the engine keeps it for ``metadata_profiling()``).
     """
 
     def __init__(
@@ -139,24 +136,24 @@ class ScanMetadataGatherer:
         metadata_devices: Sequence[Any],
         user: bool = True,
         warn: Callable[[str], None] | None = None,
+        record_profile: Callable[[list[GeneratorProfile]], None] | None = None,
     ) -> None:
         self.scan = scan
         self.user = user
-        if user and registry_copy is None:
-            registry_copy = get_user_scan_meta().copy()
         self.registry = registry_copy if user else None
         motors = list(motors)
         self._positioners = _PositionersGenerator(motors) if motors else None
         self.controllers = _controllers_registry(metadata_devices, self._positioners)
         self._warn = print_warning if warn is None else warn
         self.warnings: list[str] = []
-        self.profile: list[MetadataTiming] = []
+        self.profile: list[GeneratorProfile] = []
+        if record_profile is not None and self.registry is not None:
+            record_profile(self.profile)  # filled in as the timings are gathered
         self.durations: dict[str, float] = {}
 
     def gather(self, timing: META_TIMING) -> None:
         """Evaluate every category due at ``timing`` and merge the result into
         ``scan.scan_info``; never raises for a failing generator."""
-        global _last_profile
         if timing not in tuple(META_TIMING):  # exactly one of the flags
             raise ValueError(f"gather() needs one of META_TIMING.START, PREPARED, END, not {timing!r}")
         t0 = time.perf_counter()
@@ -189,8 +186,6 @@ class ScanMetadataGatherer:
                 self.scan.metadata_profile = self.profile
             except AttributeError:
                 pass
-        if self.registry is not None:  # a ct without user metadata keeps the last profile
-            _last_profile = self.profile
         for message in warnings:
             self._emit(message)
         if elapsed > SLOW_GATHERING_S:
@@ -202,95 +197,3 @@ class ScanMetadataGatherer:
     def _emit(self, message: str) -> None:
         self.warnings.append(message)
         self._warn(message)
-
-
-# -- profiling (SPEC 6.7) ---------------------------------------------------------
-
-
-def _as_timing(timing: Any) -> META_TIMING | None:
-    if timing is None or isinstance(timing, META_TIMING):
-        return timing
-    if isinstance(timing, str):
-        try:
-            return META_TIMING[timing.upper()]
-        except KeyError:
-            pass
-    raise ValueError(f"timing must be None, a META_TIMING or one of 'START', 'PREPARED', 'END', not {timing!r}")
-
-
-def _live_profile(scan: Any, timing: META_TIMING | None) -> list[MetadataTiming]:
-    """Profile the current registries now (no scan has gathered metadata yet)."""
-    from bliss_lite.scanning import context
-
-    try:
-        ctx = context.current()
-        controllers = controllers_scan_meta(ctx.motors(), ctx.metadata_devices())
-    except Exception:  # no usable session context: profile the user registry only
-        controllers = ScanMeta(categories=())
-    records: list[MetadataTiming] = []
-    for source, registry in (("user", get_user_scan_meta()), ("controllers", controllers)):
-        for category, name, values in registry.entries(timing):
-            if isinstance(values, dict):
-                continue
-            t0 = time.perf_counter()
-            try:
-                result = values(scan)
-                seconds = time.perf_counter() - t0
-                if result is not None and not isinstance(result, dict):
-                    seconds = math.nan
-            except Exception:
-                seconds = math.nan
-            records.append(MetadataTiming(name, category, timing, seconds, source))
-    return records
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for index, row in enumerate(rows):
-        cells = [cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
-        lines.append("  " + " | ".join(cells).rstrip())
-        if index == 0:
-            lines.append("  " + "-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def format_profile(records: Sequence[MetadataTiming], timing: META_TIMING | None = None) -> str:
-    """The profiling tables: user and controllers generators, slowest first, failed
-    ones (nan) last."""
-    parts = []
-    for title, source in (("USER META DATA", "user"), ("CONTROLLERS META DATA", "controllers")):
-        selected = [
-            r for r in records if r.source == source and (timing is None or r.timing is None or r.timing & timing)
-        ]
-        # slowest first, failures last (as BLISS)
-        selected.sort(key=lambda r: -math.inf if r.failed else r.seconds, reverse=True)
-        rows = [["name", "category", "time (ms)", "timing"]]
-        for r in selected:
-            milliseconds = "nan" if r.failed else f"{r.seconds * 1000:.3f}"
-            rows.append([r.name, r.category, milliseconds, timing_names(r.timing) if r.timing else "-"])
-        table = _table(rows)
-        width = max(len(line) for line in table.splitlines()) - 2
-        rule = "  " + "=" * max(width, len(title))
-        parts.append(f"{rule}\n  {title.center(len(rule) - 2)}\n{rule}\n{table}\n")
-    return "\n".join(parts)
-
-
-def metadata_profiling(scan: Any = None, timing: Any = None) -> None:
-    """Print how long each metadata generator took, slowest first (``nan``: it failed,
-    listed last).
-
-    ``scan``: a scan (default: the last scan that gathered user metadata, so not a
-    ``ct``; if none ran yet, the registries are evaluated now).  ``timing``:
-    ``META_TIMING.START``, ``PREPARED`` or ``END`` (or their names) to show only
-    that timing.
-    """
-    timing = _as_timing(timing)
-    records = None
-    if scan is not None:
-        records = getattr(scan, "metadata_profile", None)
-    elif _last_profile is not None:
-        records = _last_profile
-    if records is None:
-        records = _live_profile(scan, timing)
-    print(format_profile(records, timing))

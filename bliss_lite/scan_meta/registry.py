@@ -3,7 +3,7 @@
 ``ScanMeta`` holds, per category, named entries that are either a dict or a callable
 taking the scan and returning a dict (or None), plus the category's timing.  It is a
 BLISS ``scan_meta.ScanMeta`` look-alike; evaluation lives in
-:mod:`bliss_lite.scanning._metadata_eval`.
+:mod:`bliss_lite.scan_meta.evaluation`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import enum
 import pprint
 from typing import Any, Callable, Iterable, Iterator, Union
 
-from bliss_lite.scanning import _metadata_tree as tree
+from bliss_lite import current
+from bliss_lite._common import print_warning
+from bliss_lite.scan_meta import tree
+from bliss_lite.scan_meta.evaluation import evaluate
 
 MetadataValues = Union[dict, Callable[[Any], "dict | None"]]
 
@@ -228,9 +231,6 @@ class ScanMeta:
         Generators run concurrently; a failing one prints a warning and contributes
         nothing.  ``timing=None`` evaluates every category.
         """
-        from bliss_lite._common import print_warning
-        from bliss_lite.scanning._metadata_eval import evaluate
-
         result, _records, warnings = evaluate([("user", self)], scan, timing)
         for message in warnings:
             print_warning(message)
@@ -284,18 +284,14 @@ def create_user_scan_meta() -> ScanMeta:
     return registry
 
 
-_DEFAULT_REGISTRY = create_user_scan_meta()
-_session_registry: ScanMeta | None = None
-
-
 def get_user_scan_meta() -> ScanMeta:
-    """The open session's registry; a module default when no session is open."""
-    return _DEFAULT_REGISTRY if _session_registry is None else _session_registry
+    """The current session's registry (the session-less default's when no session
+    is open)."""
+    return current.get().scan_context.scan_meta
 
 
 def set_user_scan_meta(registry: ScanMeta | None) -> None:
-    """Install the session's registry (None when the session closes)."""
-    global _session_registry
+    """Make ``registry`` the current session's registry; None gives it a fresh one."""
     if registry is not None and not isinstance(registry, ScanMeta):
         raise TypeError(f"set_user_scan_meta() needs a ScanMeta or None, not {type(registry).__name__}")
-    _session_registry = registry
+    current.get().scan_context.scan_meta = create_user_scan_meta() if registry is None else registry
