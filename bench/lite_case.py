@@ -5,6 +5,7 @@
     python bench/lite_case.py memory N hdf5|null [loopscan|ascan]
     python bench/lite_case.py metadata
     python bench/lite_case.py motion N
+    python bench/lite_case.py chain|chain_generic N hdf5|null
 
 Scans run in the bench beamline (bench/beamline) with the display off and files in
 a temporary directory; seconds are the wall time of the scan call alone.
@@ -41,6 +42,8 @@ def throughput(case: str, npoints: int, writer: str, tmp: str) -> dict:
     env["loopscan"](1, 0, *counters)  # warm-up: one-time imports, as the peer's are
     if case == "loopscan":
         run = lambda: env["loopscan"](npoints, 0, *counters)  # noqa: E731
+    elif case.startswith("chain"):
+        run = lambda: _chain_scan(env, npoints, counters, generic=case == "chain_generic")  # noqa: E731
     else:
         run = lambda: env["ascan"](env["fastm"], 0, 1, npoints, 0, *counters)  # noqa: E731
     t0 = time.perf_counter()
@@ -49,6 +52,43 @@ def throughput(case: str, npoints: int, writer: str, tmp: str) -> dict:
     done = len(scan.get_data()["diode"])
     session.close()
     return {"seconds": seconds, "npoints": done}
+
+
+def _chain_scan(env: dict, npoints: int, counters: tuple, generic: bool):
+    """A custom chain, BLISS's way: LinearStepTriggerMaster over a timer over the
+    counters (``generic``: plus a user's slave, so the chain runs the generic loop)."""
+    from bliss.scanning.acquisition.motor import LinearStepTriggerMaster
+    from bliss.scanning.acquisition.timer import SoftwareTimerMaster
+    from bliss.scanning.chain import AcquisitionChain, AcquisitionSlave
+    from bliss.scanning.channel import AcquisitionChannel
+    from bliss.scanning.scan import Scan
+    from bliss.scanning.toolbox import ChainBuilder
+
+    chain = AcquisitionChain()
+    timer = SoftwareTimerMaster(0, npoints=npoints + 1)
+    chain.add(LinearStepTriggerMaster(npoints + 1, env["fastm"], 0, 1), timer)
+    for node in ChainBuilder(counters).nodes:
+        node.set_parameters(acq_params={"count_time": 0, "npoints": npoints + 1})
+        chain.add(timer, node)
+    if generic:
+        class Index(AcquisitionSlave):
+            def __init__(self):
+                super().__init__(name="index")
+                self.channels.append(AcquisitionChannel("index:i", float, ()))
+                self.i = 0
+
+            def prepare(self): pass
+            def start(self): pass
+            def stop(self): pass
+
+            def trigger(self):
+                self.channels[0].emit(float(self.i))
+                self.i += 1
+
+        chain.add(timer, Index())
+    scan = Scan(chain, name="chainscan")
+    scan.run()
+    return scan
 
 
 def fidelity(tmp: str) -> dict:
@@ -133,7 +173,7 @@ def motion(npoints: int, tmp: str) -> dict:
 def main(argv: list[str]) -> None:
     case = argv[0]
     with tempfile.TemporaryDirectory(prefix="bliss_lite_bench_") as tmp:
-        if case in ("loopscan", "ascan"):
+        if case in ("loopscan", "ascan", "chain", "chain_generic"):
             result = throughput(case, int(argv[1]), argv[2], tmp)
         elif case == "fidelity":
             result = fidelity(tmp)

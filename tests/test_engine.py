@@ -202,7 +202,7 @@ def test_ct_skips_user_metadata_but_sct_does_not(env):
     from bliss_lite.scanning import sct
 
     sct(0, env.diode1)
-    assert calls == ["sct"]
+    assert calls == ["ct"]  # BLISS 2.4: sct is a scan of type "ct"
 
 
 def test_bad_scan_info_is_refused_before_anything(env):

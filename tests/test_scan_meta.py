@@ -667,21 +667,28 @@ class Beamline:
 
     def loopscan(self, npoints=3, counters=None, run=True, **kw):
         from bliss_lite.scanning.engine import Scan
+        from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
 
         counters = [self.diode] if counters is None else counters
         kw.setdefault("save", False)
-        scan = Scan(f"loopscan {npoints} 0.01", ScanOutline("loopscan", npoints, 0.01), counters=counters,
-                    context=self.context, **kw)
+        chain = DefaultAcquisitionChain().get({"npoints": npoints, "count_time": 0.01}, counters)
+        info = dict(kw.pop("scan_info", None) or {}, type="loopscan", title=f"loopscan {npoints} 0.01",
+                    npoints=npoints, count_time=0.01)
+        scan = Scan(chain, name="loopscan", scan_info=info, context=self.context, **kw)
         if run:
             scan.run()
         return scan
 
     def ascan(self, start, stop, npoints, **kw):
+        from bliss_lite.scanning.acquisition.motor import VariableStepTriggerMaster
         from bliss_lite.scanning.engine import Scan
+        from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
 
-        outline = ScanOutline("ascan", npoints, 0.01, motors=[self.roby],
-                              trajectories=[numpy.linspace(start, stop, npoints)], **kw)
-        scan = Scan("ascan", outline, counters=[self.diode], save=False, context=self.context)
+        master = VariableStepTriggerMaster(self.roby, numpy.linspace(start, stop, npoints))
+        chain = DefaultAcquisitionChain().get({"npoints": npoints, "count_time": 0.01},
+                                              [self.diode], top_master=master)
+        scan = Scan(chain, name="ascan", scan_info={"type": "ascan", "title": "ascan"},
+                    save=False, context=self.context, **kw)
         scan.run()
         return scan
 

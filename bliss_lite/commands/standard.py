@@ -18,6 +18,7 @@ MOTION = ("mv", "mvr", "umv", "umvr", "wa", "wm", "wu", "sta", "mvd", "mvdr", "u
 LISTING = ("lsmot", "lscnt", "lsmg", "lsobj", "lsconfig")
 SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2scan",
          "anscan", "dnscan", "amesh", "dmesh", "pointscan", "lookupscan", "lineup")
+SCANS += ("a3scan", "a4scan", "a5scan", "d3scan", "d4scan", "d5scan", "a3mesh", "d3mesh", "anmesh")
 ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto_com",
              "goto_cen", "goto_min", "plotselect")
 METADATA = ("metadata_profiling",)

@@ -27,6 +27,7 @@ _PACKAGES = {
     "bliss.controllers.mca": "bliss_lite's MCA: the simulated one.",
     "bliss.controllers.lima": "bliss_lite's Lima: a built-in camera simulator.",
     "bliss.controllers.demo": "bliss_lite's demo devices.",
+    "bliss.scanning.acquisition": "bliss_lite's stand-in for bliss.scanning.acquisition.",
 }
 
 #: modules that *are* a bliss_lite module under another name
@@ -159,6 +160,14 @@ def _merged(*fillers: Callable[[types.ModuleType], None]) -> Callable[[types.Mod
     return fill
 
 
+def _scans_module(module: types.ModuleType) -> None:
+    _standard_module("SCAN_MODULE")(module)
+    from bliss_lite.scanning.scans import DEFAULT_CHAIN
+
+    module.DEFAULT_CHAIN = DEFAULT_CHAIN
+    module.__all__.append("DEFAULT_CHAIN")
+
+
 #: modules built on demand (packages of _PACKAGES too)
 _BUILT = {
     "bliss.controllers.simulation_counter": _merged(
@@ -175,7 +184,7 @@ _BUILT = {
     "bliss.controllers.demo.sample_stage_diode": _names("bliss_lite.devices.demo_diodes", "SampleStageDiode"),
     "bliss.controllers.demo.fixed_data_diode": _names("bliss_lite.devices.demo_diodes", "FixedDataDiode"),
     "bliss.config.static": _config_static,
-    "bliss.common.scans": _standard_module("SCAN_MODULE"),
+    "bliss.common.scans": _scans_module,
     "bliss.common.standard": _standard_module("ALL"),
     "bliss.shell.standard": _standard_module("ALL"),
     "bliss.common.protocols": _module_copy("bliss_lite.devices.protocols", _protocols_extra),
@@ -198,9 +207,26 @@ _REEXPORT = {
     "bliss.controllers.motors.mockup_calc": ((_MOTION, ("calc_motor_mockup", "CoupledMotionCalc")),),
     "bliss.controllers.motors.slits": ((_MOTION, ("Slits",)),),
     "bliss.common.soft_axis": (("bliss_lite.commands", ("SoftAxis",)),),
+    "bliss.scanning.scan": (("bliss_lite.scanning.engine", ("Scan", "ScanState", "ScanAbort")),
+                            ("bliss_lite.scanning.presets", ("ScanPreset",))),
+    "bliss.scanning.scan_state": (("bliss_lite.scanning.engine", ("ScanState",)),),
+    "bliss.scanning.chain": (("bliss_lite.scanning.chain", ("AcquisitionChain", "AcquisitionMaster",
+                              "AcquisitionSlave", "AcquisitionObject", "ChainPreset",
+                              "ChainIterationPreset", "ChainNode")),),
+    "bliss.scanning.channel": (("bliss_lite.scanning.chain", ("AcquisitionChannel",
+                                                              "AxisAcquisitionChannel")),),
+    "bliss.scanning.scan_info": (("bliss_lite.scanning.scan_info", ("ScanInfo",)),),
+    "bliss.common.scans.scan_info": (("bliss_lite.scanning.scan_info", ("ScanInfoFactory",)),),
+    "bliss.scanning.toolbox": (("bliss_lite.scanning.toolbox", ("ChainBuilder", "DefaultAcquisitionChain",
+                                "StandardScanAcquisitionChain")),),
+    "bliss.scanning.acquisition.timer": (("bliss_lite.scanning.acquisition.timer", ("SoftwareTimerMaster",)),),
+    "bliss.scanning.acquisition.motor": (("bliss_lite.scanning.acquisition.motor", (
+        "LinearStepTriggerMaster", "MeshStepTriggerMaster", "VariableStepTriggerMaster")),),
+    "bliss.scanning.acquisition.counter": (("bliss_lite.scanning.acquisition.counter",
+                                            ("SamplingCounterAcquisitionSlave",)),),
     "bliss.common.motor_group": ((_MOTION, ("Group", "is_motor_group")),),
 }
-_REEXPORT_PACKAGES = {"bliss.common.axis"}
+_REEXPORT_PACKAGES = {"bliss.common.axis", "bliss.common.scans"}
 
 
 def _reexport(module: types.ModuleType) -> None:

@@ -34,6 +34,15 @@ from bliss_lite.scan_meta import metadata_profiling
 from bliss_lite.scanning.scan_saving import ScanSaving
 from bliss_lite.scanning.scans import (
     a2scan,
+    a3mesh,
+    a3scan,
+    a4scan,
+    a5scan,
+    anmesh,
+    d3mesh,
+    d3scan,
+    d4scan,
+    d5scan,
     amesh,
     anscan,
     ascan,
@@ -54,6 +63,7 @@ __all__ = [
     "Scan", "ScanAbort", "ScanData", "ScanDisplay", "ScanSaving", "ScanState",
     "a2scan", "amesh", "anscan", "ascan", "ct", "d2scan", "dmesh", "dnscan", "dscan",
     "lineup", "lookupscan", "loopscan", "pointscan", "sct", "timescan",
+    "a3scan", "a4scan", "a5scan", "d3scan", "d4scan", "d5scan", "a3mesh", "d3mesh", "anmesh",
     "cen", "com", "fwhm", "goto_cen", "goto_com", "goto_min", "goto_peak", "peak",
     "plotselect", "trough", "where",
     "metadata_profiling",

@@ -18,6 +18,11 @@ from bliss_lite.devices.protocols import Counter, CounterContainer, Movable
 from bliss_lite.scanning.context import NO_COUNTERS
 
 
+class ArgumentTypeError(TypeError):
+    """A scan argument of the wrong type (the scan functions add BLISS's
+    "Intended Usage: ...  Hint:" in front of the message)."""
+
+
 def _what(value: Any) -> str:
     name = getattr(value, "name", None)
     kind = type(value).__name__
@@ -27,7 +32,7 @@ def _what(value: Any) -> str:
 def number(func: str, arg: str, value: Any, minimum: float | None = None) -> float:
     """``value`` as a float; TypeError unless it is a real number (not a bool)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{func}() argument '{arg}' must be a number, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be a number, not {type(value).__name__}")
     value = float(value)
     if minimum is not None and not value >= minimum:
         raise ValueError(f"{func}() argument '{arg}' must be at least {minimum:g}, not {value:g}")
@@ -43,7 +48,7 @@ def optional_number(func: str, arg: str, value: Any) -> float | None:
 def integer(func: str, arg: str, value: Any, minimum: int) -> int:
     """``value`` as an int; TypeError unless it is an integer (not a bool)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{func}() argument '{arg}' must be an integer, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be an integer, not {type(value).__name__}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{func}() argument '{arg}' must be at least {minimum}, not {value}")
@@ -52,7 +57,7 @@ def integer(func: str, arg: str, value: Any, minimum: int) -> int:
 
 def motor(func: str, arg: str, value: Any) -> Movable:
     if not isinstance(value, Movable):
-        raise TypeError(f"{func}() argument '{arg}' must be an axis, not {_what(value)}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be an axis, not {_what(value)}")
     return value
 
 
@@ -67,14 +72,14 @@ def distinct_motors(func: str, motors: Sequence[Movable]) -> None:
 def positions(func: str, arg: str, value: Any) -> numpy.ndarray:
     """A non-empty 1-D sequence of real numbers as a float array."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, numpy.ndarray)):
-        raise TypeError(f"{func}() argument '{arg}' must be a list of positions, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be a list of positions, not {type(value).__name__}")
     if isinstance(value, numpy.ndarray):
         if value.dtype.kind not in "iuf":
-            raise TypeError(f"{func}() argument '{arg}' must hold numbers only, not {value.dtype}")
+            raise ArgumentTypeError(f"{func}() argument '{arg}' must hold numbers only, not {value.dtype}")
     else:
         for v in value:
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"{func}() argument '{arg}' must hold numbers only, "
+                raise ArgumentTypeError(f"{func}() argument '{arg}' must hold numbers only, "
                                 f"not {type(v).__name__}")
     array = numpy.asarray(value, dtype=float).ravel()
     if len(array) == 0:
@@ -86,13 +91,13 @@ def positions(func: str, arg: str, value: Any) -> numpy.ndarray:
 
 def flag(func: str, arg: str, value: Any) -> bool:
     if not isinstance(value, (bool, numpy.bool_)):
-        raise TypeError(f"{func}() argument '{arg}' must be True or False, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be True or False, not {type(value).__name__}")
     return bool(value)
 
 
 def optional_str(func: str, arg: str, value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise TypeError(f"{func}() argument '{arg}' must be a string, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be a string, not {type(value).__name__}")
     return value
 
 
@@ -100,7 +105,7 @@ def scan_info(func: str, value: Any) -> dict | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise TypeError(f"{func}() argument 'scan_info' must be a dict, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument 'scan_info' must be a dict, not {type(value).__name__}")
     from bliss_lite import scan_meta
 
     scan_meta.check_scan_info(value)
@@ -124,7 +129,7 @@ def counters(func: str, args: Iterable[Any], default: Any) -> list[Counter]:
         elif isinstance(arg, CounterContainer) and not isinstance(arg, (str, bytes)):
             found.extend(arg.counters)
         else:
-            raise TypeError(f"{func}(): {_what(arg)} is not a counter, a measurement group "
+            raise ArgumentTypeError(f"{func}(): {_what(arg)} is not a counter, a measurement group "
                             "or a controller")
     result = _unique(found)
     if not result:

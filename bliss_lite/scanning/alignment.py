@@ -297,8 +297,22 @@ def com(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
     return _value(_COM, counter, axis, scan)
 
 
+class CenPosition(float):
+    """What ``cen()`` returns: the centre's position, as BLISS 2.4 (a float), which
+    also carries ``.position`` and ``.fwhm`` (the full width at half maximum)."""
+
+    position: float
+    fwhm: float
+
+    def __new__(cls, cen: Cen) -> "CenPosition":
+        value = super().__new__(cls, cen.position)
+        value.position, value.fwhm = float(cen.position), float(cen.fwhm)
+        return value
+
+
 def cen(counter: Any = None, axis: Any = None, scan: Any = None) -> Cen:
-    """``(position, fwhm)``: centre and full width at half maximum of the counter."""
+    """``(position, fwhm)``: centre and full width at half maximum of the counter
+    (``scan.cen()`` gives BLISS 2.4's float, a :class:`CenPosition`)."""
     return _value(_CEN, counter, axis, scan)
 
 
@@ -420,3 +434,10 @@ def where(counter: Any = None, scan: Any = None) -> None:
     out.write("\n".join(lines) + "\n")
     out.flush()
 
+
+
+def find_position(func: Callable, counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """``func(x, y)``: a user's own computation on the scanned motor's positions
+    (``x``) and the counter's values (``y``), as BLISS's ``find_position``."""
+    target = _target(counter, axis, scan)
+    return func(target.axes[0].positions, target.values)

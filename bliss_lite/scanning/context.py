@@ -57,6 +57,14 @@ class ScanContext:
     user_name: str = ""
     plot_selection: list[str] = field(default_factory=list)
     last_metadata_profile: list | None = None
+    default_chain: Any = field(default_factory=lambda: _default_chain())
+
+
+def _default_chain() -> Any:
+    """The session's DEFAULT_CHAIN (its settings and presets go to every standard scan)."""
+    from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
+
+    return DefaultAcquisitionChain()
 
 
 def current() -> ScanContext:

@@ -42,6 +42,7 @@ from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanOutli
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import numbering
 from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
+from bliss_lite.scanning.chain import ChainPreset
 from bliss_lite.scanning.data import ScanData, ScanDataStore
 
 if TYPE_CHECKING:
@@ -161,33 +162,45 @@ class _Channel:
             array = numpy.array(values, dtype=self.dtype)
             if n == 0:
                 array = array.reshape((0,) + tuple(self.spec.shape))
-        self.values.clear()
+        del self.values[:n]
         return array
 
 
 class Scan:
-    """One scan: built by the scan functions (``ascan``, ``loopscan``...), run once.
+    """One scan: runs an acquisition chain (:mod:`bliss_lite.scanning.chain`) once.
 
-    ``outline`` describes the points to visit (:class:`ScanOutline`: motors and their
-    trajectories, count, sleep and stabilisation times); the engine moves only the
-    motors whose target changes from one point to the next.  ``npoints == 0`` means
-    "until stopped" (``timescan``).  ``restore_motors``: move the motors back where
-    the scan found them at the end (relative scans).
+    ``Scan(chain, name="scan", scan_info=None, save=True)`` as in BLISS; the standard
+    scans (``ascan``, ``loopscan``...) build their chain with ``DEFAULT_CHAIN`` and
+    run through here too.  A chain of BLISS's standard objects only (a step motor
+    master over a SoftwareTimerMaster over SamplingCounterAcquisitionSlaves, or the
+    timer alone at the top) runs in a fused point loop that does what their methods
+    do without calling them per point (the engine moves only the motors whose target
+    changes); any other chain runs by calling its objects' methods
+    (:meth:`_acquire_chain`).  ``restore_motors``: move the motors back where the
+    scan found them at the end (relative scans).
     """
 
-    def __init__(self, title: str, outline: ScanOutline, *, counters: Sequence["Counter"],
-                 name: str | None = None, save: bool = True, scan_info: dict | None = None,
-                 extra_info: dict | None = None, restore_motors: bool = False,
+    def __init__(self, chain: Any, name: str = "scan", scan_info: dict | None = None,
+                 save: bool = True, *, restore_motors: bool = False,
                  user_metadata: bool = True, in_scans: bool = True,
                  context: "ScanContext | None" = None) -> None:
+        from bliss_lite.scanning.chain import AcquisitionChain
+        from bliss_lite.scanning.scan_info import ScanInfo
+
+        if not isinstance(chain, AcquisitionChain):
+            raise TypeError(f"Scan() takes an AcquisitionChain, not {type(chain).__name__}")
+        if len(chain.top_masters) != 1:
+            raise ValueError(f"Scan(): the chain must have one top master, it has "
+                             f"{len(chain.top_masters)} ({', '.join(m.name for m in chain.top_masters)})")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Scan() argument 'name' must be a non-empty string, not {name!r}"[:120])
         self._ctx = context if context is not None else _context.current()
-        self.outline = outline
-        self.name = name or outline.scan_type
+        self.acq_chain = chain
+        chain.scan = self
+        self.name = name
         self.scan_number: int | None = None
         self.filename: str | None = None
         self.state = ScanState.IDLE
-        self.motors: list[Movable] = list(outline.motors)
-        self.counters: list[Counter] = list(counters)
         self.npoints_done = 0
         self._save = bool(save)
         self._restore = bool(restore_motors)
@@ -198,32 +211,43 @@ class Scan:
         self._ran = False
         self._data = ScanDataStore()
         self._own_subscribers: list[Any] = []
+        self._preset_list: list[Any] = []
         self.key: ScanKey | None = None
+        self._fused = _fuse(chain, (scan_info or {}).get("type", name))
 
-        channels: list[ChannelSpec] = list(TIMER_CHANNELS)
-        channels += [ChannelSpec(m.name, f"axis:{m.name}", m.unit, kind="motor") for m in self.motors]
-        self._counter_channels: list[list[ChannelSpec]] = []
-        for counter in self.counters:
-            specs = list(counter.channels())
-            self._counter_channels.append(specs)
-            channels += specs
-        self.channels: list[ChannelSpec] = channels
+        objects = chain.nodes_list
+        self.motors: list[Movable] = [a for o in objects for a in o._axes]
+        self.counters: list[Counter] = [c for o in objects for c in o._counters]
+        acq_channels = [c for o in objects for c in o.channels]
+        order = {"timer": 0, "motor": 1}
+        acq_channels.sort(key=lambda c: order.get(c.kind, 2))
+        self._acq_channels = acq_channels
+        self.channels: list[ChannelSpec] = [c.spec() for c in acq_channels]
+        fullnames = [c.fullname for c in self.channels]
+        if len(set(fullnames)) != len(fullnames):
+            twice = sorted({n for n in fullnames if fullnames.count(n) > 1})
+            raise ValueError(f"Scan(): channel {twice[0]!r} is given twice in the chain")
 
-        info = copy.deepcopy(scan_info) if scan_info else {}
-        info.update(extra_info or {})
+        info = ScanInfo.normalize(copy.deepcopy(dict(scan_info)) if scan_info else None)
+        if isinstance(scan_info, ScanInfo):
+            info = ScanInfo(copy.deepcopy(dict(scan_info)))
+        saving = self._ctx.scan_saving
+        info.setdefault("title", name)
         info.update({
-            "title": title,
-            "type": outline.scan_type,
-            "name": self.name,
-            "npoints": int(outline.npoints),
-            "count_time": float(outline.count_time),
-            "sleep_time": outline.sleep_time,
+            "session_name": self._ctx.session_name,
+            "user_name": self._ctx.user_name or saving.user_name,
+            "data_writer": saving.writer if self._save else "null",
+            "writer_options": {"chunk_options": {}, "separate_scan_files": False},
+            "data_policy": getattr(saving, "data_policy", "None"),
             "save": self._save,
+            "publisher": "bliss_lite",
+            "publisher_version": _version(),
         })
-        if outline.stab_time is not None:
-            info["stab_time"] = outline.stab_time
         info.setdefault("comments", [])
-        self.scan_info: dict = info
+        info.set_acquisition_chain_info(chain)
+        self.scan_info: ScanInfo = info
+        self.outline: ScanOutline = self._fused or ScanOutline(
+            info.get("type", name), _npoints(chain), 0.0)
 
     # -- public face ---------------------------------------------------------------
 
@@ -252,6 +276,17 @@ class Scan:
         if self.state in (ScanState.DONE, ScanState.USER_ABORTED, ScanState.KILLED):
             raise RuntimeError(f"{self.name} scan has ended: comments can only be added before the end")
         self.scan_info["comments"].append({"date": now_iso(), "message": text})
+
+    def add_preset(self, preset: Any) -> None:
+        """Add a :class:`~bliss_lite.scanning.presets.ScanPreset` to this scan
+        (before ``run()``)."""
+        from bliss_lite.scanning.presets import ScanPreset
+
+        if not isinstance(preset, ScanPreset):
+            raise ValueError("Expected ScanPreset instance")
+        if self._ran:
+            raise RuntimeError(f"{self.name} scan has already been run: add presets before run()")
+        self._preset_list.append(preset)
 
     def subscribe(self, subscriber: Any) -> None:
         """Give ``subscriber`` (a :class:`~bliss_lite.events.ScanSubscriber`) this
@@ -291,9 +326,42 @@ class Scan:
         """Centre of mass of the counter's signal."""
         return self._align("com", counter, axis)
 
-    def cen(self, counter: Any = None, axis: Any = None) -> Any:
-        """Centre and FWHM of the counter's peak."""
-        return self._align("cen", counter, axis)
+    def cen(self, counter: Any = None, axis: Any = None) -> float:
+        """The centre of the counter's peak, a float as BLISS 2.4 (a
+        :class:`~bliss_lite.scanning.alignment.CenPosition`, ``.fwhm`` its width)."""
+        from bliss_lite.scanning.alignment import CenPosition
+
+        return CenPosition(self._align("cen", counter, axis))
+
+    def find_position(self, func: Any, counter: Any = None, axis: Any = None) -> float:
+        """``func(x, y)`` on the scanned motor's positions and the counter's values."""
+        if not callable(func):
+            raise TypeError(f"find_position() argument 'func' must be callable, not {type(func).__name__}")
+        from bliss_lite.scanning import alignment
+
+        return alignment.find_position(func, counter, axis=axis, scan=self)
+
+    @property
+    def scan_state(self) -> "ScanState":
+        return self.state
+
+    @property
+    def writer(self) -> str:
+        """The writer of this scan: ``"hdf5"``, or ``"null"`` when not saved."""
+        return self.scan_info.get("data_writer", "null")
+
+    @property
+    def streams(self) -> ScanData:
+        """The scan's channels by fullname, short name, counter or axis (as BLISS's
+        ``scan.streams["diode"][:]``); refused before the scan has started."""
+        if self.state == ScanState.IDLE:
+            raise RuntimeError("Scan was not yet started")
+        return self._data.data()
+
+    def __info__(self) -> str:
+        lines = [repr(self), f"  title: {self.scan_info.get('title')}",
+                 f"  state: {self.state.name}", f"  points: {self.npoints_done}"]
+        return "\n".join(lines)
 
     def fwhm(self, counter: Any = None, axis: Any = None) -> float:
         """Full width at half maximum of the counter's peak."""
@@ -351,16 +419,20 @@ class Scan:
             self.scan_number, self.filename = number, filename
             self.key = ScanKey(ctx.session_name, number, filename)
             plotselect = ctx.store.get("plotselect") if ctx.store is not None else None
+            selected = list(plotselect) if isinstance(plotselect, list) else []
             info.update({
                 "scan_nb": number,
+                "name": f"{number}_{self.name}" if self._save else f"_{number}_{self.name}",
                 "filename": filename,
-                "session_name": ctx.session_name,
-                "user_name": ctx.user_name or saving.user_name,
+                "images_path": None,
                 "writer": writer,
                 "compression": getattr(saving, "compression", None),
+                "data_writer": writer,
                 "start_time": now_iso(),
-                "plotselect": list(plotselect) if isinstance(plotselect, list) else [],
+                "plotselect": selected,
             })
+            if selected:
+                info["display_extra"] = {"plotselect": selected}
             restore = [(m, m.position) for m in self.motors] if self._restore else []
             registry = ctx.scan_meta.copy() if ctx.scan_meta is not None else None
             gatherer = scan_meta.ScanMetadataGatherer(
@@ -377,7 +449,7 @@ class Scan:
             for subscriber in itertools.chain(ctx.subscribers, self._own_subscribers):
                 if not any(subscriber is s for s in subscribers):
                     subscribers.append(subscriber)
-            start = ScanStart(self.key, copy.deepcopy(info), list(self.channels))
+            start = ScanStart(self.key, _snapshot(info), list(self.channels))
             for subscriber in subscribers:
                 subscriber.scan_start(start)
                 started.append(subscriber)
@@ -388,7 +460,7 @@ class Scan:
                 info["end_time"] = now_iso()
                 info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
                 if started:
-                    self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), 0))
+                    self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), 0))
             self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
             if aborted:
                 raise _as_scan_abort(exc)
@@ -401,13 +473,43 @@ class Scan:
             numbering.commit(ctx, self._save, number)
             if self._in_scans:
                 ctx.scans.append(self)
+            self._presets_called = []
+            for preset in self._preset_list:
+                self._presets_called.append(preset)
+                preset._prepare(self)
+            self._chain_presets_called = []
+            for preset in self.acq_chain.presets:
+                self._chain_presets_called.append(preset)
+                preset.prepare(self.acq_chain)
+            self._first_point()
             self._prepare(gatherer)
             self.state = ScanState.STARTING
-            self._acquire(interrupts)
+            for preset in self._preset_list:
+                preset.start(self)
+            for preset in self.acq_chain.presets:
+                preset.start(self.acq_chain)
+            if self._fused is not None:
+                self._acquire(interrupts)
+            else:
+                self._acquire_chain(interrupts)
         except KeyboardInterrupt as exc:
             reason, error = "USER_ABORT", exc
         except BaseException as exc:
             reason, error = "FAILURE", exc
+        self.state = ScanState.STOPPING
+        # the chain's and the scan's presets end (BLISS's order), whatever happened;
+        # a failure there fails the scan, the file is finalised all the same
+        for call in self._ending_calls():
+            try:
+                call()
+            except KeyboardInterrupt as exc:
+                if error is None:
+                    reason, error = "USER_ABORT", exc
+            except BaseException as exc:
+                if error is None:
+                    reason, error = "FAILURE", exc
+                else:
+                    warn(f"scan {self.scan_number}: {exc}")
 
         with interrupts.deferred():
             self.state = ScanState.STOPPING
@@ -419,7 +521,7 @@ class Scan:
                 gatherer.gather(scan_meta.META_TIMING.END)
             except Exception as exc:
                 warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
-            self._end_subscribers(started, ScanEnd(self.key, copy.deepcopy(info), self._emitted))
+            self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), self._emitted))
             self._subscribers, self._channels = [], []
 
         restore_error: BaseException | None = None
@@ -443,13 +545,34 @@ class Scan:
         if interrupts.pending:
             raise KeyboardInterrupt
 
+    def _ending_calls(self) -> list:
+        """What runs after the points, in BLISS's order: the chain presets'
+        ``before_stop``, the objects' ``stop`` (masters first, generic chains), the
+        chain presets' ``stop``, the scan presets' ``stop``."""
+        chain = self.acq_chain
+        calls: list = []
+        chain_presets = getattr(self, "_chain_presets_called", [])
+        calls += [lambda p=p: p.before_stop(chain) for p in chain_presets]
+        if self._fused is None and getattr(self, "_chain_started", False):
+            calls += [o.stop for o in chain.nodes_list]
+        calls += [lambda p=p: p.stop(chain) for p in chain_presets]
+        calls += [lambda p=p: p._stop(self) for p in getattr(self, "_presets_called", [])]
+        return calls
+
     def _prepare(self, gatherer: Any) -> None:
-        """Motors to the first point, devices told about the scan, PREPARED metadata."""
-        move_together(self.outline.first_point())
+        """Devices told about the scan, PREPARED metadata."""
         for device in itertools.chain(self.counters, self.motors):
             if isinstance(device, PreparesForScan):
                 device.prepare_for_scan(self.outline)
         gatherer.gather(scan_meta.META_TIMING.PREPARED)
+        if self._abort_requested:
+            raise ScanAbort()
+
+    def _first_point(self) -> None:
+        """Motors to the first point (fused chains; a generic chain's masters move
+        their motors themselves)."""
+        if self._fused is not None:
+            move_together(self._fused.first_point())
         if self._abort_requested:
             raise ScanAbort()
 
@@ -465,7 +588,8 @@ class Scan:
         single: list[tuple[Any, Any]] = []
         multi: list[tuple[Any, tuple]] = []
         index = 2 + nmotors
-        for counter, specs in zip(self.counters, self._counter_channels):
+        for counter in self.counters:
+            specs = counter.channels()
             appends = tuple(c.append for c in channels[index:index + len(specs)])
             index += len(specs)
             if len(appends) == 1:
@@ -537,6 +661,82 @@ class Scan:
             with interrupts.deferred():
                 self._emit(min(len(c.values) for c in channels))
 
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` on the scan's thread; ScanAbort when the scan is aborted
+        meanwhile (what acquisition objects' ``wait()`` calls)."""
+        if self._abort_event.wait(seconds):
+            raise ScanAbort()
+
+    def _acquire_chain(self, interrupts: _Interrupts) -> None:
+        """Any chain: each iteration of the top master prepares every object (slaves
+        first), then starts them (slaves first; the top master's start triggers what
+        is below it), then waits for the slaves' readings."""
+        chain = self.acq_chain
+        channels = [_Channel(spec) for spec in self.channels]
+        self._channels = channels
+        for acq_channel, channel in zip(self._acq_channels, channels):
+            acq_channel._sink = channel.append
+        objects = chain.nodes_list
+        top = objects[0]
+        bottom_up = [o for level in reversed(chain.levels()) for o in level]
+        for obj in objects:
+            obj._runtime = self
+        iterable = {o: hasattr(type(o), "__iter__") for o in objects}
+        iterators = {o: iter(o) for o in objects[1:] if iterable[o]}
+        preset_iterators = []
+        for preset in chain.presets:
+            produced = preset.get_iterator(chain)
+            if produced is not None:
+                preset_iterators.append(iter(produced))
+        self._chain_started = True
+        for obj in objects:
+            obj.apply_parameters()
+        perf = time.perf_counter
+        next_emit = perf() + BLOCK_PERIOD
+        try:
+            for index, _ in enumerate(iter(top) if iterable[top] else (top,)):
+                for obj, iterator in iterators.items():
+                    try:
+                        next(iterator)
+                    except StopIteration:  # a master below the top starts over
+                        iterators[obj] = iterator = iter(obj)
+                        next(iterator)
+                current = []
+                for iterator in list(preset_iterators):
+                    try:
+                        current.append(next(iterator))
+                    except StopIteration:
+                        preset_iterators.remove(iterator)
+                for preset in current:
+                    preset.prepare()
+                for obj in bottom_up:
+                    if index == 0 or not obj.prepare_once:
+                        obj.prepare()
+                for preset in current:
+                    preset.start()
+                for obj in bottom_up:
+                    if index == 0 or not obj.start_once:
+                        obj.start()
+                        if obj is not top and not hasattr(obj, "slaves"):
+                            obj.spawn_reading_task()
+                for obj in objects:
+                    obj.wait_reading()
+                for preset in current:
+                    preset.stop()
+                self.npoints_done = self._emitted + min(len(c.values) for c in channels)
+                if self._abort_requested:
+                    raise ScanAbort()
+                if perf() >= next_emit and min(len(c.values) for c in channels):
+                    with_deferred(interrupts, lambda: self._emit(min(len(c.values) for c in channels)))
+                    next_emit = perf() + BLOCK_PERIOD
+                    if interrupts.pending:
+                        interrupts.pending = False
+                        raise KeyboardInterrupt
+        finally:
+            for acq_channel in self._acq_channels:
+                acq_channel._sink = None
+            with_deferred(interrupts, lambda: self._emit(min(len(c.values) for c in channels)))
+
     def _emit(self, n: int) -> None:
         """Hand the next ``n`` complete points to the subscribers (a subscriber that
         fails is warned about and gets no more points)."""
@@ -550,6 +750,9 @@ class Scan:
         self._emitted = first + n
         self.npoints_done = self._emitted
         event = ScanPoints(self.key, first, data)
+        for preset in self._preset_list:
+            if preset._data_connections:
+                preset._new_data(data)
         for subscriber in list(self._subscribers):
             try:
                 subscriber.scan_points(event)
@@ -576,3 +779,68 @@ class Scan:
                 motor.wait_move()
             except Exception:
                 pass
+
+
+def _fuse(chain: Any, scan_type: str) -> ScanOutline | None:
+    """The fused form of ``chain`` when it is made of BLISS's standard objects in the
+    standard shape (no subclass, no iteration preset), else None."""
+    from bliss_lite.scanning.acquisition.counter import SamplingCounterAcquisitionSlave
+    from bliss_lite.scanning.acquisition.motor import (LinearStepTriggerMaster,
+                                                       MeshStepTriggerMaster,
+                                                       VariableStepTriggerMaster)
+    from bliss_lite.scanning.acquisition.timer import SoftwareTimerMaster
+
+    if any(type(p).get_iterator is not ChainPreset.get_iterator for p in chain.presets):
+        return None
+    top = chain.top_masters[0]
+    step = None
+    timer = top
+    if type(top) in (LinearStepTriggerMaster, MeshStepTriggerMaster, VariableStepTriggerMaster):
+        below = chain.children(top)
+        if len(below) != 1:
+            return None
+        step, timer = top, below[0]
+    if type(timer) is not SoftwareTimerMaster:
+        return None
+    slaves = chain.children(timer)
+    if not slaves or any(type(s) is not SamplingCounterAcquisitionSlave or chain.children(s)
+                         or s.count_time != timer.count_time or s.trigger_type != s.SOFTWARE
+                         for s in slaves):
+        return None
+    if step is None:
+        return ScanOutline(scan_type, max(int(timer.npoints), 0), float(timer.count_time),
+                           sleep_time=timer.sleep_time)
+    trajectories = step.trajectories
+    first = trajectories[0]
+    return ScanOutline(scan_type, step.npoints, float(timer.count_time),
+                       motor_start=float(first[0]) if len(first) else None,
+                       motor_stop=float(first[-1]) if len(first) else None,
+                       positions=first if type(step) is not LinearStepTriggerMaster
+                       and scan_type not in ("ascan", "dscan") else None,
+                       motors=tuple(step.axes), trajectories=tuple(trajectories),
+                       sleep_time=timer.sleep_time, stab_time=step.stab_time)
+
+
+def _npoints(chain: Any) -> int:
+    top = chain.top_masters[0]
+    return max(int(top.npoints or 0), 0)
+
+
+def _version() -> str:
+    from bliss_lite._version import __version__
+
+    return __version__
+
+
+def with_deferred(interrupts: _Interrupts, call: Any) -> None:
+    """``call()`` in a section Ctrl-C does not cut in two."""
+    interrupts.deferring += 1
+    try:
+        call()
+    finally:
+        interrupts.deferring -= 1
+
+
+def _snapshot(info: dict) -> dict:
+    """A plain-dict deep copy of ``scan_info`` for an event."""
+    return copy.deepcopy(dict(info))
