@@ -41,6 +41,8 @@ class ScanContext:
     * ``plot_selection``: plotselect's selection when there is no store.
     * ``last_metadata_profile``: the generator profiles of the last scan that
       gathered user metadata (``metadata_profiling()``).
+    * ``default_chain``: the session's ``DEFAULT_CHAIN`` (its settings and presets go
+      to every standard scan); made by the scans on first use when not given.
     """
 
     session_name: str
@@ -57,14 +59,7 @@ class ScanContext:
     user_name: str = ""
     plot_selection: list[str] = field(default_factory=list)
     last_metadata_profile: list | None = None
-    default_chain: Any = field(default_factory=lambda: _default_chain())
-
-
-def _default_chain() -> Any:
-    """The session's DEFAULT_CHAIN (its settings and presets go to every standard scan)."""
-    from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
-
-    return DefaultAcquisitionChain()
+    default_chain: Any = None
 
 
 def current() -> ScanContext:

@@ -36,6 +36,7 @@ from bliss_lite.scanning import context as _context
 from bliss_lite.scanning.acquisition.motor import MeshStepTriggerMaster, VariableStepTriggerMaster
 from bliss_lite.scanning.engine import Scan
 from bliss_lite.scanning.scan_info import ScanInfo
+from bliss_lite.scanning.toolbox import DefaultAcquisitionChain
 
 __all__ = ["ct", "sct", "ascan", "anscan", "a2scan", "a3scan", "a4scan", "a5scan", "dscan",
            "dnscan", "d2scan", "d3scan", "d4scan", "d5scan", "lineup", "timescan", "loopscan",
@@ -48,10 +49,17 @@ class _DefaultChain:
     (:class:`~bliss_lite.scanning.toolbox.DefaultAcquisitionChain`)."""
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_context.current().default_chain, name)
+        return getattr(default_chain(_context.current()), name)
 
     def __repr__(self) -> str:
-        return repr(_context.current().default_chain)
+        return repr(default_chain(_context.current()))
+
+
+def default_chain(ctx: _context.ScanContext) -> DefaultAcquisitionChain:
+    """The context's ``DEFAULT_CHAIN``, made on first use."""
+    if ctx.default_chain is None:
+        ctx.default_chain = DefaultAcquisitionChain()
+    return ctx.default_chain
 
 
 DEFAULT_CHAIN = _DefaultChain()
@@ -112,7 +120,7 @@ def _scan(chain_params: dict, counters: Sequence[Any], common: _Common, default_
           top_master: Any = None, restore: bool = False, in_scans: bool = True,
           user_metadata: bool = True, after: Callable[[Scan], None] | None = None) -> Scan:
     ctx = _context.current()
-    chain = ctx.default_chain.get(chain_params, counters, top_master=top_master)
+    chain = default_chain(ctx).get(chain_params, counters, top_master=top_master)
     scan = Scan(chain, name=common.name or default_name, scan_info=common.scan_info,
                 save=common.save, restore_motors=restore, in_scans=in_scans,
                 user_metadata=user_metadata, context=ctx)

@@ -6,18 +6,102 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from bliss_lite.scanning.acquisition.timer import SoftwareTimerMaster
-from bliss_lite.scanning.chain import AcquisitionChain, AcquisitionMaster, ChainNode, ChainPreset
+from bliss_lite.scanning.acquisition.counter import SamplingCounterAcquisitionSlave
+from bliss_lite.scanning.chain import (AcquisitionChain, AcquisitionMaster, AcquisitionSlave, ChainPreset,
+                                      _counter_controller_name)
 
-__all__ = ["ChainBuilder", "DefaultAcquisitionChain", "StandardScanAcquisitionChain"]
+__all__ = ["ChainBuilder", "ChainNode", "DefaultAcquisitionChain", "StandardScanAcquisitionChain"]
 
 
 def _controller_of(counter: Any) -> Any:
     controller = getattr(counter, "_counter_controller", None)
     if controller is not None:
         return controller
-    from bliss_lite.scanning.chain import _counter_controller_name
-
     return _counter_controller_name(counter)
+
+
+class ChainNode:
+    """What :class:`~bliss_lite.scanning.toolbox.ChainBuilder` gives per counter
+    controller: its counters, and the acquisition object made of them once
+    ``set_parameters(acq_params={"count_time": ..., "npoints": ...})`` is called."""
+
+    def __init__(self, controller: Any) -> None:
+        self._controller = controller
+        self._counters: list[Any] = []
+        self._acq_params: dict = {}
+        self._ctrl_params: dict = {}
+        self._acq_obj: AcquisitionSlave | None = None
+        self._children: list[ChainNode] = []
+
+    @property
+    def controller(self) -> Any:
+        return self._controller
+
+    @property
+    def counters(self) -> list[Any]:
+        return self._counters
+
+    @property
+    def children(self) -> list["ChainNode"]:
+        return self._children
+
+    @property
+    def is_master(self) -> bool:
+        return bool(self._children)
+
+    @property
+    def is_top_level(self) -> bool:
+        return True
+
+    @property
+    def acquisition_obj(self) -> AcquisitionSlave | None:
+        return self._acq_obj
+
+    @property
+    def acquisition_parameters(self) -> dict:
+        return self._acq_params
+
+    @property
+    def controller_parameters(self) -> dict:
+        return self._ctrl_params
+
+    def add_counter(self, counter: Any) -> None:
+        if counter not in self._counters:
+            self._counters.append(counter)
+
+    def set_parameters(self, acq_params: dict | None = None, ctrl_params: dict | None = None,
+                       force: bool = False) -> None:
+        if self._acq_obj is not None and not force:
+            raise RuntimeError(f"chain node {self.get_repr_str()}: parameters are already set "
+                               "(its acquisition object exists); use force=True")
+        if acq_params is not None:
+            self._acq_params = dict(acq_params)
+        if ctrl_params is not None:
+            self._ctrl_params = dict(ctrl_params)
+        if force:
+            self._acq_obj = None
+
+    def _get_default_chain_parameters(self, scan_params: dict, acq_params: dict) -> dict:
+        params = {"count_time": scan_params.get("count_time", 1), "npoints": scan_params.get("npoints", 1)}
+        params.update(acq_params)
+        return params
+
+    def create_acquisition_object(self, force: bool = False) -> AcquisitionSlave:
+        if self._acq_obj is not None and not force:
+            return self._acq_obj
+        if "count_time" not in self._acq_params:
+            raise ValueError(f"chain node {self.get_repr_str()}: acq_params need 'count_time' "
+                             "(set_parameters(acq_params={'count_time': ..., 'npoints': ...}))")
+        self._acq_obj = SamplingCounterAcquisitionSlave(
+            *self._counters, count_time=self._acq_params["count_time"],
+            npoints=self._acq_params.get("npoints", 1), ctrl_params=self._ctrl_params)
+        return self._acq_obj
+
+    def get_repr_str(self) -> str:
+        return f"{self._controller} ({', '.join(c.name for c in self._counters)})"
+
+    def __repr__(self) -> str:
+        return f"<ChainNode {self.get_repr_str()}>"
 
 
 class ChainBuilder:
