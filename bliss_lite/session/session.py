@@ -63,7 +63,8 @@ class Session:
     """
 
     def __init__(self, name: str | None, root: Path, *, verbose: bool = True,
-                 out: TextIO | None = None) -> None:
+                 out: TextIO | None = None, data_redis: str | None = None,
+                 insecure: bool = False) -> None:
         from bliss_lite.config import Config
         from bliss_lite.devices import BUILTIN_CLASSES
         from bliss_lite.settings import StateStore
@@ -94,6 +95,10 @@ class Session:
         self.tree = SessionTree(self.config)
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
+        self._data_redis = data_redis
+        self._insecure = insecure
+        #: the data Redis publisher (``data_redis:`` / ``--redis``), None when off
+        self.publishing: Any = None
 
     # -- public API -------------------------------------------------------------------
     def setup(self) -> bool:
@@ -115,6 +120,7 @@ class Session:
             self._create_objects(self.tree.object_names(self.name, self._warn))
         self._install_active_mg()
         self._build_scan_context()
+        self._start_publishing()
         self._activate()
         for session_name in setup_order:
             self._run_setup_file(session_name)
@@ -194,6 +200,9 @@ class Session:
 
         if scan_meta.get_user_scan_meta() is self.scan_meta:
             scan_meta.set_user_scan_meta(None)
+        if self.publishing is not None:
+            self.unsubscribe(self.publishing.subscriber)
+            self.publishing.close()
         self._warnings.uninstall()
         self._uninstall_hooks()
         self.store.close()
@@ -374,7 +383,7 @@ class Session:
             motors=motors,
             metadata_devices=metadata_devices,
             default_counters=default_counters,
-            subscriber_factories=[nexus.scan_writer, display.subscriber],
+            subscriber_factories=[_in_process_writer, display.subscriber],
             last_entry_number=nexus.last_entry_number,
             scans=collections.deque(maxlen=20),
             user_name=getattr(scan_saving, "user_name", ""),
@@ -382,6 +391,38 @@ class Session:
         env["SCAN_SAVING"] = scan_saving
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
+
+    def _start_publishing(self) -> None:
+        """Publish every scan into the data Redis when ``--redis`` or ``data_redis:``
+        (root ``__init__.yml``, then the session's YAML) says where it is; blissdata
+        is imported only then.  A problem is one warning: the session runs unpublished."""
+        value, where = self._data_redis, "--redis"
+        retention: Any = None
+        nodes = [self.config.root_settings]
+        if not self.is_default:
+            nodes.append(self.config.sessions[self.name])
+        for node in nodes:
+            if value is None and node.get("data_redis") is not None:
+                value = node.get("data_redis")
+                where = f"{node.filename}, line {node.line_of('data_redis')}, data_redis"
+            if node.get("data_redis_retention") is not None:
+                retention = node.get("data_redis_retention")
+        if value is None:
+            return
+        from bliss_lite import streaming
+
+        try:
+            url = streaming.parse_redis_url(value, insecure=self._insecure, where=where)
+            if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))):
+                raise ValueError(f"data_redis_retention must be a number of seconds, got {retention!r}")
+            kwargs = {} if retention is None else {"retention": float(retention)}
+            self.publishing = streaming.start_publishing(url, self.name, **kwargs)
+        except Exception as exc:
+            self._warn(f"scans are not published to a data Redis: {exc}")
+            return
+        self.subscribe(self.publishing.subscriber)
+        local = " (private to this session, stopped with it)" if self.publishing.server else ""
+        self.report.info(f"Publishing scans to the data Redis {self.publishing.url.display()}{local}")
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
@@ -446,19 +487,32 @@ class Session:
         return path
 
 
+def _in_process_writer(scan: Any) -> Any:
+    """The NeXus writer of a scan, unless ``SCAN_SAVING.writer`` is ``"external"``
+    (``bliss-lite writer`` or BLISS's ``blisswriter`` writes it from the data Redis)."""
+    from bliss_lite import nexus
+
+    if scan.scan_info.get("writer") == "external":
+        return None
+    return nexus.scan_writer(scan)
+
+
 def open_session(name: str | None, root: str | os.PathLike | None = None,
-                 verbose: bool = True) -> Session:
+                 verbose: bool = True, data_redis: str | None = None,
+                 insecure: bool = False) -> Session:
     """Open session ``name`` of the beamline directory ``root`` (SPEC 1 discovery when
     None) and return it set up; ``name=None`` opens the default (object-less) session.
 
-    Prints the start-up report unless ``verbose`` is False.  Raises
+    Prints the start-up report unless ``verbose`` is False.  ``data_redis`` (a URL or
+    ``"local"``) publishes every scan there, overriding ``data_redis:`` of the
+    configuration; ``insecure`` allows a password-less ``redis://`` to another host.  Raises
     :class:`SessionNotFoundError` for an unknown session.  Use ``session.close()`` or
     ``with open_session(...) as session:``.
     """
     from bliss_lite.config import find_root
 
     path = find_root(None if root is None else os.fspath(root))
-    session = Session(name, path, verbose=verbose)
+    session = Session(name, path, verbose=verbose, data_redis=data_redis, insecure=insecure)
     try:
         session.setup()
     except BaseException:
