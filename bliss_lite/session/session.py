@@ -413,8 +413,10 @@ class Session:
 
         try:
             url = streaming.parse_redis_url(value, insecure=self._insecure, where=where)
-            if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))):
-                raise ValueError(f"data_redis_retention must be a number of seconds, got {retention!r}")
+            if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))
+                                          or retention < 30):
+                raise ValueError(f"data_redis_retention must be a number of seconds, at least 30, "
+                                 f"got {retention!r}")
             kwargs = {} if retention is None else {"retention": float(retention)}
             self.publishing = streaming.start_publishing(url, self.name, **kwargs)
         except Exception as exc:

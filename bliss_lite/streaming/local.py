@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 from bliss_lite.streaming.url import RedisURL, free_port, parse_redis_url
@@ -53,15 +54,17 @@ class LocalRedis:
     """``start()`` a private server, ``url`` to reach it, ``stop()`` (idempotent).
     Also a context manager."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, password: str | None = None) -> None:
         self.host = "127.0.0.1"
         self.port = port
+        self._password = password
         self._process: subprocess.Popen | None = None
         self._dir: tempfile.TemporaryDirectory | None = None
 
     @property
     def url(self) -> RedisURL:
-        return parse_redis_url(f"redis://{self.host}:{self.port}/0")
+        auth = f":{urllib.parse.quote(self._password, safe='')}@" if self._password else ""
+        return parse_redis_url(f"redis://{auth}{self.host}:{self.port}/0")
 
     @property
     def pid(self) -> int | None:
@@ -78,6 +81,8 @@ class LocalRedis:
                 "--logfile", os.path.join(self._dir.name, "server.log")]
         for module in modules:
             args += ["--loadmodule", str(module)]
+        if self._password:  # given on stdin-less argv: visible to local `ps`; tests only
+            args += ["--requirepass", self._password]
         self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -88,7 +93,7 @@ class LocalRedis:
                 self.stop()
                 raise LocalRedisError(f"the private data Redis on {self.host}:{self.port} did not start "
                                       f"({(err or log or 'no message').splitlines()[-1]})")
-            if _answers(self.host, self.port):
+            if _answers(self.host, self.port, self._password):
                 return self
             time.sleep(0.01)
         self.stop()
@@ -123,9 +128,13 @@ class LocalRedis:
         self.stop()
 
 
-def _answers(host: str, port: int) -> bool:
+def _answers(host: str, port: int, password: str | None = None) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.2) as sock:
+            if password:
+                sock.sendall(b"AUTH %s\r\n" % password.encode())
+                if not sock.recv(16).startswith(b"+OK"):
+                    return False
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
     except OSError:

@@ -84,6 +84,7 @@ class _Published:
         self.streams = streams  # fullname -> (redis key, encoder)
         self.next_index = 0
         self.complete = True
+        self.skipped = False  # a channel's block was refused (warned once)
 
 
 class Publisher:
@@ -99,6 +100,7 @@ class Publisher:
         self._backoff = float(backoff)
         self._next_try = 0.0
         self._store: Any = None
+        self._down_said = False  # one warning while Redis stays away
         self._scans: dict[str, _Published] = {}
         self.published = 0  # scans published completely
 
@@ -107,7 +109,9 @@ class Publisher:
 
     # -- connection
 
-    def _connected(self, number: Any) -> bool:
+    def connect(self, number: Any = None) -> bool:
+        """Connect if not connected (at most every back-off period); a failure is one
+        warning until Redis is back."""
         if self._store is not None:
             return True
         now = time.monotonic()
@@ -116,12 +120,16 @@ class Publisher:
         try:
             self._store = connect_data_store(self.url)
             self._backoff = self._backoff0
+            self._down_said = False
             return True
         except Exception as exc:
             self._next_try = now + self._backoff
             self._backoff = min(self._backoff * 2, _MAX_BACKOFF)
-            self._warn(f"the data Redis {self.url.display()} cannot be reached ({self._safe(exc)}): "
-                       f"scan {number} is not published; publishing resumes when it is back")
+            if not self._down_said:
+                self._down_said = True
+                what = "scans are" if number is None else f"scan {number} is"
+                self._warn(f"the data Redis {self.url.display()} cannot be reached ({self._safe(exc)}): "
+                           f"{what} not published; publishing resumes when it is back")
             return False
 
     def _lost(self, scan: _Published | None, number: Any, exc: BaseException) -> None:
@@ -132,6 +140,7 @@ class Publisher:
         if scan is not None:
             self._release(scan)
         self._store = None
+        self._down_said = True
         self._next_try = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, _MAX_BACKOFF)
 
@@ -155,7 +164,7 @@ class Publisher:
     # -- events
 
     def scan_start(self, event: ScanStart) -> None:
-        if not self._connected(event.key.number):
+        if not self.connect(event.key.number):
             return
         try:
             self._scans[event.key.uid] = self._create(event)
@@ -198,13 +207,8 @@ class Publisher:
             pipe = self._store._redis.pipeline(transaction=False)
             for fullname, values in event.data.items():
                 stream = published.streams.get(fullname)
-                if stream is None:
-                    continue
-                key, encoder = stream
-                if encoder.info().get("type") == "json":
-                    values = [jsonable(v) for v in values]
-                batch = encoder.encode(values)
-                pipe.xadd(key, batch.todict(), id=f"{event.first_index}-1")
+                if stream is not None:
+                    self._add(pipe, published, event, fullname, values, *stream)
             pipe.execute()
             published.next_index = event.first_index + len(event)
         except Exception as exc:
@@ -214,6 +218,27 @@ class Publisher:
             else:
                 self._release(published)
                 self._warn(f"points of scan {event.key.number} cannot be published ({self._safe(exc)})")
+
+    def _add(self, pipe: Any, published: _Published, event: ScanPoints, fullname: str, values: Any,
+             key: str, encoder: Any) -> None:
+        """XADD one channel's block (one entry per point when its points vary in shape);
+        a block the stream's encoder refuses is skipped with one warning per scan."""
+        try:
+            if encoder.info().get("type") == "json":
+                batches = [(event.first_index, encoder.encode([jsonable(v) for v in values]))]
+            elif isinstance(values, numpy.ndarray) and values.dtype != object:
+                batches = [(event.first_index, encoder.encode(values))]
+            else:  # a (-1,) channel: points of different lengths
+                batches = [(event.first_index + i, encoder.encode(numpy.asarray(v)[None]))
+                           for i, v in enumerate(values)]
+        except Exception as exc:
+            if not published.skipped:
+                published.skipped = True
+                self._warn(f"scan {event.key.number}: points of channel {fullname!r} are not published "
+                           f"({self._safe(exc)})")
+            return
+        for index, batch in batches:
+            pipe.xadd(key, batch.todict(), id=f"{index}-1")
 
     def scan_end(self, event: ScanEnd) -> None:
         published = self._scans.pop(event.key.uid, None)
@@ -308,8 +333,7 @@ def start_publishing(url: RedisURL | str, session: str, retention: float = DEFAU
         url = server.url
     try:
         publisher = Publisher(url, session, retention)
-        if server is not None:
-            publisher._store = connect_data_store(url)
+        publisher.connect()
     except BaseException:
         if server is not None:
             server.stop()
