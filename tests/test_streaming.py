@@ -405,7 +405,7 @@ def test_malformed_stream_entry_is_skipped_with_one_warning(redis_server, capsys
     assert len([w for w in record if "malformed" in str(w.message)]) == 1
     a = numpy.concatenate([b.data["c:a"] for b in blocks[:-1]])
     b = numpy.concatenate([b.data["c:b"] for b in blocks[:-1]])
-    assert numpy.array_equal(b, numpy.arange(5))  # c:a was sealed at 5 points
+    assert numpy.array_equal(b, numpy.arange(6))  # c:a, sealed at 5 points, is filled to 6
     assert numpy.array_equal(a[:3], numpy.arange(3.0)) and numpy.isnan(a[3:]).all()
 
 

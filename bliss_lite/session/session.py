@@ -120,8 +120,8 @@ class Session:
             self._create_objects(self.tree.object_names(self.name, self._warn))
         self._install_active_mg()
         self._build_scan_context()
-        self._start_publishing()
         self._activate()
+        self._start_publishing()
         for session_name in setup_order:
             self._run_setup_file(session_name)
         self.env.protect(self._protected_names())

@@ -69,25 +69,46 @@ def read_scan(scan: Any, subscriber: ScanSubscriber, poll: float = 0.5) -> bool:
     return True
 
 
+_SEAL = 2**64 - 1
+
+
 def _read_rest(scan: Any, start: ScanStart, specs: dict, columns: "_Columns",
                subscriber: ScanSubscriber, poll: float) -> ScanEnd:
+    """Read every stream of the scan to its seal, entry by entry (XREAD over all of
+    them at once, as blissdata's CursorGroup does), so that one entry that cannot be
+    decoded is skipped alone."""
     from blissdata import ScanState
-    from blissdata.exceptions import EndOfStream
-    from blissdata.streams import CursorGroup
+    from blissdata.streams.encoding import EncodedBatch
 
     streams = {name: stream for name, stream in scan.streams.items() if name in specs}
-    if streams:
-        cursors = CursorGroup(list(streams.values()))
-        while True:
-            try:
-                views = cursors.read(timeout=poll)
-            except EndOfStream:
-                break
-            for stream, view in views.items():
-                columns.add(stream.name, view)
-            block = columns.block()
-            if block is not None:
-                subscriber.scan_points(ScanPoints(start.key, block[0], block[1]))
+    redis = scan._data_store._redis
+    by_key = {stream.event_stream.key: (name, stream.event_stream._encoder) for name, stream in streams.items()}
+    positions = dict.fromkeys(by_key, "0-0")
+    while positions:
+        raw = redis.xread(dict(positions), block=int(poll * 1000), count=100) or []
+        for key, entries in raw:
+            key = key.decode() if isinstance(key, bytes) else key
+            name, encoder = by_key[key]
+            for entry_id, fields in entries:
+                positions[key] = entry_id
+                index = int(entry_id.split(b"-")[0])
+                if index >= _SEAL:
+                    positions.pop(key)
+                    break
+                try:
+                    length = int(fields.get(b"len", 1))
+                    data = encoder.decode([EncodedBatch(fields[b"payload"], length)])
+                except Exception as exc:
+                    columns.malformed(name, exc)
+                    length = int(fields.get(b"len", 1)) if fields.get(b"len", b"1").isdigit() else 1
+                    data = None
+                columns.add(name, index, length, data)
+        block = columns.block()
+        if block is not None:
+            subscriber.scan_points(ScanPoints(start.key, block[0], block[1]))
+    block = columns.block(final=True)
+    if block is not None:
+        subscriber.scan_points(ScanPoints(start.key, block[0], block[1]))
     while scan.state < ScanState.CLOSED:
         scan.update()
     try:
@@ -112,27 +133,28 @@ class _Columns:
         self.emitted = 0
         self._warned = False
 
-    def add(self, name: str, view: Any) -> None:
-        try:
-            data = view.get_data()
-            if isinstance(data, list):  # varying point shapes (a (-1,) channel)
-                array = numpy.empty(len(data), dtype=object)
-                array[:] = data
-                data = array
-            data = numpy.asarray(data) if not isinstance(data, numpy.ndarray) else data
-            if len(data) != len(view):
-                raise ValueError(f"{len(data)} values for {len(view)} points")
-        except Exception as exc:
-            if not self._warned:
-                self._warned = True
-                _warn(f"scan {self.number}: a malformed entry of stream {name!r} was skipped "
-                      f"({exception_text(exc)}); its points are filled")
-            data = self._fill(name, len(view))
-        gap = view.index - self.counts[name]
+    def malformed(self, name: str, exc: BaseException) -> None:
+        if not self._warned:
+            self._warned = True
+            _warn(f"scan {self.number}: a malformed entry of stream {name!r} was skipped "
+                  f"({exception_text(exc)}); its points are filled")
+
+    def add(self, name: str, index: int, length: int, data: Any) -> None:
+        if data is None:
+            data = self._fill(name, length)
+        elif isinstance(data, list) or any(n < 0 for n in self.specs[name].shape):
+            array = numpy.empty(len(data), dtype=object)  # points of varying shapes
+            for i, point in enumerate(data):
+                array[i] = numpy.asarray(point)
+            data = array
+        if len(data) != length:
+            self.malformed(name, ValueError(f"{len(data)} values for {length} points"))
+            data = self._fill(name, length)
+        gap = index - self.counts[name]
         if gap > 0:
             self.parts[name].append(self._fill(name, gap))
         self.parts[name].append(data)
-        self.counts[name] = view.index + len(view)
+        self.counts[name] = index + length
 
     def _fill(self, name: str, n: int) -> numpy.ndarray:
         spec = self.specs[name]
@@ -144,14 +166,19 @@ class _Columns:
             return numpy.zeros(shape, dtype)
         return numpy.full(shape, "", dtype=object)
 
-    def block(self) -> tuple[int, dict[str, numpy.ndarray]] | None:
-        end = min(self.counts.values(), default=0)
+    def block(self, final: bool = False) -> tuple[int, dict[str, numpy.ndarray]] | None:
+        """The rows every channel has (``final``: every row any channel has, the
+        others filled)."""
+        end = (max if final else min)(self.counts.values(), default=0)
         if end <= self.emitted:
             return None
         n = end - self.emitted
         out = {}
         for name, parts in self.parts.items():
-            data = parts[0] if len(parts) == 1 else numpy.concatenate(parts) if parts else self._fill(name, n)
+            if self.counts[name] < end:
+                parts.append(self._fill(name, end - self.counts[name]))
+                self.counts[name] = end
+            data = parts[0] if len(parts) == 1 else numpy.concatenate(parts)
             out[name], rest = data[:n], data[n:]
             self.parts[name] = [rest] if len(rest) else []
         first, self.emitted = self.emitted, end
