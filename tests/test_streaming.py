@@ -458,10 +458,11 @@ def test_blisswriter_writes_a_valid_nexus_file(redis_server, session_on):
     session = session_on(redis_server.url.url)
     env = session.env
     env["SCAN_SAVING"].writer = "external"
-    service = subprocess.Popen([executable, "run", redis_server.url.url], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    service = subprocess.Popen([executable, "run", redis_server.url.url, "--log-level", "INFO"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
     try:
-        time.sleep(2.0)  # it listens for scans created from now on
+        assert "Listening to" in service.stdout.readline()  # scans created from now on
         scan = env["ascan"](env["roby"], 0, 1, 8, 0, env["diode"], KindsDetector())
         assert session.publishing.wait_idle(20)
         entry = f"{scan.scan_number}.1"
@@ -475,7 +476,7 @@ def test_blisswriter_writes_a_valid_nexus_file(redis_server, session_on):
                 pass
             time.sleep(0.3)
     finally:
-        service.terminate()
+        service.send_signal(2)
         output = service.communicate(timeout=30)[0]
     data = scan.get_data()
     with h5py.File(scan.filename, "r") as f:
