@@ -162,6 +162,14 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def streaming_case(runs: int, rows: list[dict]) -> None:
+    """Scans through the data Redis (needs the redis extra): bench/streaming_bench.py."""
+    out = subprocess.run([sys.executable, str(HERE / "streaming_bench.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        rows.append({"case": f"data Redis: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -181,6 +189,7 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "streaming": streaming_case,
 }
 
 
