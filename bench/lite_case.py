@@ -4,6 +4,7 @@
     python bench/lite_case.py fidelity
     python bench/lite_case.py memory N hdf5|null
     python bench/lite_case.py metadata
+    python bench/lite_case.py motion N
 
 Scans run in the bench beamline (bench/beamline) with the display off and files in
 a temporary directory; seconds are the wall time of the scan call alone.
@@ -94,6 +95,32 @@ def metadata(tmp: str) -> dict:
             "metadata_cost_s": out["bench_meta"] - out["bench"]}
 
 
+def motion(npoints: int, tmp: str) -> dict:
+    """Per-move overhead (simulated clock: zero motion time) of a mockup axis and of a
+    calc axis over its real, and ascan throughput over a slits gap (4 blades)."""
+    from bliss_lite.devices import SimulatedClock
+
+    session, env = _session("bench_motion", "hdf5", tmp)
+    clock = SimulatedClock()
+    for name in ("fastm", "bu"):
+        session.config.get(name).controller.clock = clock
+    out = {}
+    for key, axis in (("mockup_move_us", env["fastm"]), ("calc_move_us", env["bcalc"])):
+        axis.move(1.0)
+        t0 = time.perf_counter()
+        for i in range(npoints):
+            axis.move(float(i % 2))
+        out[key] = (time.perf_counter() - t0) / npoints * 1e6
+    counters = (env["diode"], env["diode2"], env["diode3"])
+    env["ascan"](env["bvg"], 0, 1, 10, 0, *counters)  # warm-up
+    t0 = time.perf_counter()
+    scan = env["ascan"](env["bvg"], 0, 1, npoints, 0, *counters)
+    seconds = time.perf_counter() - t0
+    out["slits_ascan_points_per_s"] = len(scan.get_data()["diode"]) / seconds
+    session.close()
+    return out
+
+
 def main(argv: list[str]) -> None:
     case = argv[0]
     with tempfile.TemporaryDirectory(prefix="bliss_lite_bench_") as tmp:
@@ -105,6 +132,8 @@ def main(argv: list[str]) -> None:
             result = memory(int(argv[1]), argv[2], tmp)
         elif case == "metadata":
             result = metadata(tmp)
+        elif case == "motion":
+            result = motion(int(argv[1]), tmp)
         else:
             raise SystemExit(f"unknown case {case!r}")
     print(json.dumps(result))

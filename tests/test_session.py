@@ -25,7 +25,7 @@ def opened():
     sessions: list[Session] = []
 
     def _open(name, root=OK, verbose=False):
-        session = open_session(name, root=root, verbose=verbose)
+        session = open_session(name, root=root, verbose=verbose, protect=True)
         sessions.append(session)
         return session
 

@@ -77,8 +77,19 @@ def devices_in(namespace: Mapping[str, Any]) -> list[Any]:
 
 
 def motors(namespace: Mapping[str, Any] | None = None) -> list[Any]:
-    """Every axis of the session (or of ``namespace``), in namespace order."""
-    return [value for _, value in _device_items(namespace) if is_movable(value)]
+    """Every axis of the session (or of ``namespace``), in namespace order, then the
+    reals of its calc axes that the namespace does not hold (BLISS shows them too).
+    Soft axes made without ``as_positioner`` are left out."""
+    from bliss_lite.devices.motion import get_real_axes
+
+    found = [value for _, value in _device_items(namespace)
+             if is_movable(value) and getattr(value, "_positioner", True)]
+    known = {id(axis) for axis in found}
+    for real in get_real_axes(*[a for a in found if getattr(a, "_is_calc_axis", False)]):
+        if id(real) not in known:
+            known.add(id(real))
+            found.append(real)
+    return found
 
 
 def counters() -> list[Any]:

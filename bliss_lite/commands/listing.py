@@ -37,24 +37,30 @@ def _report(errors: list[str]) -> None:
 
 
 def wa(max_cols: int = MAX_COLS, show_dial: bool = True) -> None:
-    """Where all: every motor's user (and dial) position, with its display digits."""
-    print("Current Positions: user")
-    if show_dial:
-        print("                   dial")
+    """Where all: every motor's user (and dial) position, with its display digits,
+    laid out as BLISS 2.4 prints it (``max_cols`` - 1 motors per block)."""
+    axes = _session.motors()
+    if not axes:
+        print("No motor defined in session")
+        return
     errors: list[str] = []
-    columns = []
-    for axis in _session.motors():
-        user = _read(axis, "position", errors)
-        dial = _read(axis, "dial", errors) if show_dial else None
-        columns.append((label(axis), rounded(axis, user), rounded(axis, dial)))
+    rows: list[list[str]] = []
+    per_block = max(1, max_cols - 1)
+    for start in range(0, len(axes), per_block):
+        if rows:
+            rows.append([])
+        header, user, dial = [""], ["user"], ["dial"]
+        for axis in axes[start:start + per_block]:
+            header.append(label(axis))
+            position = _read(axis, "position", errors)
+            user.append(rounded(axis, position))
+            dial.append(rounded(axis, _read(axis, "dial", errors) if position != ERR else ERR))
+        rows.extend([header, user, dial] if show_dial else [header, user])
+    width = max(len(r) for r in rows)
+    widths = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(width)]
+    print("\n".join("  ".join((r[i] if i < len(r) else "").rjust(w) for i, w in enumerate(widths))
+                    for r in rows))
     _report(errors)
-    for start in range(0, max(len(columns), 1), max_cols):
-        chunk = columns[start:start + max_cols]
-        rows = [[c[1] for c in chunk]]
-        if show_dial:
-            rows.append([c[2] for c in chunk])
-        print("")
-        print(table(rows, headers=[c[0] for c in chunk], align="right"))
 
 
 def wu(max_cols: int = MAX_COLS) -> None:
@@ -124,14 +130,22 @@ def wm(*axes: Any, max_cols: int = MAX_COLS) -> None:
         print(text)
 
 
-def sta() -> None:
-    """The state of every motor."""
+def stm(*axes: Any, read_hw: bool = False) -> None:
+    """The state of the given motors (objects or names); ``read_hw``: ask the
+    controller now instead of the last known state."""
     rows = []
     errors: list[str] = []
-    for axis in _session.motors():
-        rows.append([axis.name, str(_read(axis, "state", errors, missing="UNKNOWN"))])
+    attr = "hw_state" if read_hw else "state"
+    for item in axes:
+        axis = _axis_of(item)
+        rows.append([axis.name, str(_read(axis, attr, errors, missing="UNKNOWN"))])
     print(table(rows, headers=["Axis", "Status"]))
     _report(errors)
+
+
+def sta(read_hw: bool = False) -> None:
+    """The state of every motor."""
+    stm(*_session.motors(), read_hw=read_hw)
 
 
 def lsmot() -> None:

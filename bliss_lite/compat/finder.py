@@ -19,12 +19,28 @@ _PACKAGES = {
     "bliss.config": "bliss_lite's stand-in for bliss.config.",
     "bliss.scanning": "bliss_lite's stand-in for bliss.scanning.",
     "bliss.shell": "bliss_lite's stand-in for bliss.shell.",
+    "bliss.controllers": "bliss_lite's stand-in for bliss.controllers.",
+    "bliss.controllers.motors": "bliss_lite's stand-in for bliss.controllers.motors.",
+    "bliss.shell.cli": "bliss_lite's stand-in for bliss.shell.cli.",
 }
 
 #: modules that *are* a bliss_lite module under another name
 _ALIASES = {
     "bliss.setup_globals": "bliss_lite.compat.setup_globals",
     "bliss.scanning.scan_meta": "bliss_lite.scanning.scan_meta",
+    "bliss.common.cleanup": "bliss_lite.commands.cleanup",
+    "bliss.common.logtools": "bliss_lite.commands.logbook",
+    "bliss.common.event": "bliss_lite.signals",
+    "bliss.common.utils": "bliss_lite.utils",
+    "bliss.common.greenlet_utils": "bliss_lite.compat.greenlet_utils",
+    "bliss.common.session": "bliss_lite.compat.session",
+    "bliss.common.measurementgroup": "bliss_lite.compat.measurementgroup",
+    "bliss.config.settings": "bliss_lite.compat.settings",
+    "bliss.shell.cli.user_dialog": "bliss_lite.commands.dialogs",
+    # gevent itself, for BLISS user code, when it is not installed (threads underneath)
+    "gevent": "bliss_lite.compat.gevent_lite",
+    "gevent.event": "bliss_lite.compat.gevent_lite.event",
+    "gevent.lock": "bliss_lite.compat.gevent_lite.lock",
 }
 
 
@@ -41,17 +57,76 @@ def _standard_module(names_attr: str) -> Callable[[types.ModuleType], None]:
 
 
 def _config_static(module: types.ModuleType) -> None:
-    def get_config():
-        """The configuration of the open session (BLISS: ``static.get_config()``)."""
-        from bliss_lite.compat import current_session
-
-        session = current_session()
-        if session is None:
-            raise RuntimeError("no bliss_lite session is open: get_config() needs one")
-        return session.config
+    from bliss_lite.compat.static import ConfigNode, get_config
 
     module.get_config = get_config
-    module.__all__ = ["get_config"]
+    module.ConfigNode = ConfigNode
+    module.__all__ = ["get_config", "ConfigNode"]
+
+
+def _module_copy(source: str, extra: Callable[[types.ModuleType], None] | None = None
+                 ) -> Callable[[types.ModuleType], None]:
+    """A module holding the public names of ``source`` (and what ``extra`` adds)."""
+    def fill(module: types.ModuleType) -> None:
+        imported = importlib.import_module(source)
+        names = getattr(imported, "__all__", [n for n in vars(imported) if not n.startswith("_")])
+        module.__dict__.update({name: getattr(imported, name) for name in names})
+        module.__all__ = list(names)
+        if extra is not None:
+            extra(module)
+
+    return fill
+
+
+def _protocols_extra(module: types.ModuleType) -> None:
+    from bliss_lite.utils import IterableNamespace
+
+    def counter_namespace(counters):
+        """The counters as a namespace by name (``counters.diode``, ``counters[0]``)."""
+        if isinstance(counters, dict):
+            return IterableNamespace(**counters)
+        return IterableNamespace(**{counter.name: counter for counter in counters})
+
+    module.IterableNamespace = IterableNamespace
+    module.counter_namespace = counter_namespace
+    module.Scannable = module.Movable
+    module.__all__ += ["IterableNamespace", "counter_namespace", "Scannable"]
+
+
+def _scan_math_extra(module: types.ModuleType) -> None:
+    import collections
+
+    import numpy
+
+    Peak = collections.namedtuple("Peak", ["x", "y"])
+    Trough = collections.namedtuple("Trough", ["x", "y"])
+
+    def _extreme(x, y, pick, kind):
+        x, y = module._finite(x, y)
+        index = int(pick(y))
+        return kind(float(x[index]), float(y[index]))
+
+    def peak2(x, y):
+        """``(x, y)`` of the highest finite point (``Peak(x=..., y=...)``)."""
+        return _extreme(x, y, numpy.argmax, Peak)
+
+    def trough2(x, y):
+        """``(x, y)`` of the lowest finite point (``Trough(x=..., y=...)``)."""
+        return _extreme(x, y, numpy.argmin, Trough)
+
+    module._finite = importlib.import_module("bliss_lite.scanning.scan_math")._finite
+    module.Peak, module.Trough, module.peak2, module.trough2 = Peak, Trough, peak2, trough2
+    module.__all__ += ["Peak", "Trough", "peak2", "trough2"]
+
+
+def _plot_module(module: types.ModuleType) -> None:
+    from bliss_lite.session import standard
+
+    names = [name for name in ("plotselect", "plotinit", "replot", "plot", "flint")
+             if name in standard.ALL]
+    functions, _missing = standard.standard_functions(tuple(names))
+    module.__dict__.update(functions)
+    module.__all__ = list(functions)
 
 
 #: modules built on demand
@@ -60,7 +135,42 @@ _BUILT = {
     "bliss.common.scans": _standard_module("SCAN_MODULE"),
     "bliss.common.standard": _standard_module("ALL"),
     "bliss.shell.standard": _standard_module("ALL"),
+    "bliss.common.protocols": _module_copy("bliss_lite.devices.protocols", _protocols_extra),
+    "bliss.scanning.scan_math": _module_copy("bliss_lite.scanning.scan_math", _scan_math_extra),
+    "bliss.common.plot": _plot_module,
 }
+
+_MOTION = "bliss_lite.devices.motion"
+_AXIS = ((_MOTION, ("Axis", "NoSettingsAxis", "CalcAxis", "AxisOnLimitError", "AxisOffError",
+                    "AxisFaultError")), ("bliss_lite.devices.axis_state", ("AxisState",)))
+#: modules made of names of bliss_lite modules: (module, names), ...
+_REEXPORT = {
+    "bliss.common.axis": _AXIS,
+    "bliss.common.axis.axis": _AXIS,
+    "bliss.common.axis.state": (("bliss_lite.devices.axis_state", ("AxisState",)),),
+    "bliss.common.axis.error": ((_MOTION, ("AxisOnLimitError", "AxisOffError", "AxisFaultError")),),
+    "bliss.controllers.motor": ((_MOTION, ("Controller", "CalcController", "get_real_axes")),),
+    "bliss.controllers.motors.mockup": (("bliss_lite.devices.mockup", ("Mockup", "MockupAxis",
+                                                                        "FaultyMockup")),),
+    "bliss.controllers.motors.mockup_calc": ((_MOTION, ("calc_motor_mockup", "CoupledMotionCalc")),),
+    "bliss.controllers.motors.slits": ((_MOTION, ("Slits",)),),
+    "bliss.common.soft_axis": (("bliss_lite.commands", ("SoftAxis",)),),
+    "bliss.common.motor_group": ((_MOTION, ("Group", "is_motor_group")),),
+}
+_REEXPORT_PACKAGES = {"bliss.common.axis"}
+
+
+def _reexport(module: types.ModuleType) -> None:
+    names = []
+    for source, attrs in _REEXPORT[module.__name__]:
+        imported = importlib.import_module(source)
+        for attr in attrs:
+            setattr(module, attr, getattr(imported, attr))
+            names.append(attr)
+    module.__all__ = names
+
+
+_BUILT.update({name: _reexport for name in _REEXPORT})
 
 NAMES = frozenset(_PACKAGES) | frozenset(_ALIASES) | frozenset(_BUILT)
 
@@ -72,7 +182,8 @@ class BlissCompatFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in NAMES:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname in _PACKAGES)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname in _PACKAGES
+                                              or fullname in _REEXPORT_PACKAGES)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return None  # default module creation

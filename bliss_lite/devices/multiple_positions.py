@@ -51,6 +51,7 @@ class Position:
     description: str = ""
     targets: list[Target] = field(default_factory=list)
     scan_metadata: dict | None = None
+    dataset_metadata: dict | None = None
 
     def reached(self) -> bool:
         return bool(self.targets) and all(t.reached() for t in self.targets)
@@ -194,6 +195,15 @@ class MultiplePositions:
         metadata = self._position(label).scan_metadata
         return copy.deepcopy(metadata) if metadata is not None else None
 
+    def dataset_metadata(self) -> dict | None:
+        """The ``dataset_metadata`` of the current position (a copy), or None: what
+        the ESRF data policy keeps for a dataset (``HasMetadataForDataset``)."""
+        label = self.position
+        if label == "unknown":
+            return None
+        metadata = self._position(label).dataset_metadata
+        return copy.deepcopy(metadata) if metadata is not None else None
+
     def enable_scan_metadata(self) -> None:
         self.scan_metadata_enabled = True
 
@@ -249,7 +259,7 @@ def _read_position(item: ConfigNode, owner: ConfigNode, config: Any) -> Position
     node = item if isinstance(item, ConfigNode) else ConfigNode(item, filename=owner.filename,
                                                                 line=owner.line, parent=owner)
     check_keys(node, config, known=("label", "description", "target", "scan_metadata",
-                                    "metadata"), accepted=("dataset_metadata",))
+                                    "metadata", "dataset_metadata"))
     label = node.require("label")
     if isinstance(label, bool) or not isinstance(label, (str, int, float)):
         raise node.error(f"'label' must be a string, got {label!r}", "label")
@@ -280,7 +290,8 @@ def _read_position(item: ConfigNode, owner: ConfigNode, config: Any) -> Position
         targets.append(Target(axis, destination, tolerance))
     if not targets:
         raise node.error(f"position {label!r} has no target", "target")
-    return Position(label, description, targets, _plain(metadata))
+    dataset_metadata = node.get_typed("dataset_metadata", dict) if "dataset_metadata" in node else None
+    return Position(label, description, targets, _plain(metadata), _plain(dataset_metadata))
 
 
 def _plain(value: Any) -> Any:

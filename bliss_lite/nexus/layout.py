@@ -18,12 +18,13 @@ import numpy
 
 from bliss_lite._common import now_iso
 from bliss_lite.events import ChannelSpec
+from bliss_lite.nexus import default_plot
 from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
 
 #: Items of an entry that the writer owns; a scan_meta category cannot replace them.
 ENTRY_ITEMS = frozenset(
     {"title", "start_time", "end_time", "end_reason", "scan_parameters", "writer",
-     "instrument", "measurement", "notes", "plotselect"}
+     "instrument", "measurement", "notes", "plotselect", "plot"}
 )
 POSITIONER_GROUPS = (
     "positioners_start", "positioners_dial_start", "positioners_end", "positioners_dial_end",
@@ -87,8 +88,10 @@ def init_root(f: h5py.File, filename: str, creator_version: str) -> None:
 
 
 def mark_finished(f: h5py.File, entry_name: str) -> None:
-    """The entry is the file's last finished one: root ``@default`` points to it."""
-    f.attrs["default"] = entry_name
+    """The entry is the file's last finished one: root ``@default`` points to it
+    when it has a plot (an entry ``@default``)."""
+    if "default" in f[entry_name].attrs:
+        f.attrs["default"] = entry_name
     f.attrs["file_update_time"] = now_iso()
     if "NX_class" not in f.attrs:
         f.attrs["NX_class"] = "NXroot"
@@ -184,7 +187,7 @@ def write_scan_info(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: 
         else:
             write_dict(entry, {category: value}, where="", warn=warn, protected=ENTRY_ITEMS)
 
-    _write_plotselect(entry, nodes, scan_info.get("plotselect"), warn)
+    _write_default_plots(entry, nodes, scan_info, warn)
 
 
 def _positioners(positioners: Any, nodes: Sequence[ChannelNode], entry_name: str) -> dict:
@@ -236,36 +239,16 @@ def _write_instrument_metadata(instrument: h5py.Group, nodes: Sequence[ChannelNo
     write_dict(instrument, rest, where="instrument", warn=warn, protected=owned, keep_nx_class=True)
 
 
-def _write_plotselect(entry: h5py.Group, nodes: Sequence[ChannelNode], selected: Any, warn: Warn) -> None:
-    if not selected:
-        return
-    if isinstance(selected, str):
-        selected = [selected]
-    counters = {}
-    for node in nodes:
-        if node.spec.kind == "counter":
-            counters.setdefault(node.spec.name, node)
-            counters.setdefault(node.spec.fullname, node)
-    signals = list({counters[n].name: counters[n] for n in selected if n in counters}.values())
-    if not signals:
-        return
-    axes = [node for node in nodes if node.spec.kind == "motor"]
-    if not axes:
-        axes = [node for node in nodes if node.spec.name == "elapsed_time"][:1]
+def _write_default_plots(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:
+    """The entry's NXdata groups, chosen as the live plot chooses (:mod:`.default_plot`);
+    the first is the entry's ``@default``."""
     entry_name = entry.name.lstrip("/")
-    nxdata: dict[str, Any] = {"@NX_class": "NXdata", "@signal": signals[0].name}
-    if len(signals) > 1:
-        nxdata["@auxiliary_signals"] = [node.name for node in signals[1:]]
-    if axes:
-        # NeXus: one @axes name per signal dimension (the data are flat, so one); the
-        # other scanned motors are axes of that same dimension (AXISNAME_indices).
-        nxdata["@axes"] = [axes[0].name]
-        for node in axes:
-            nxdata[f"@{node.name}_indices"] = 0
-    for node in signals + axes:
-        nxdata[">" + node.name] = node.path(entry_name)
-    write_dict(entry, {"plotselect": nxdata}, where="", warn=warn)
-    entry.attrs["default"] = "plotselect"
+    choice = default_plot.plot_choice([node.spec for node in nodes], scan_info)
+    groups = default_plot.nxdata_groups(choice, {n.spec.fullname: n.path(entry_name) for n in nodes},
+                                        {n.spec.fullname: n.name for n in nodes})
+    if groups:
+        write_dict(entry, groups, where="", warn=warn)
+        entry.attrs["default"] = next(iter(groups))
 
 
 def finish_entry(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:

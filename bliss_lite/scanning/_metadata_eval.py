@@ -84,21 +84,25 @@ def evaluate(
     results: dict[str, dict] = {}
     calls: list[Callable[[], Any]] = []
     pending: list[tuple[str, str, str]] = []  # (source, category, name) of each call
+    static_warnings: list[str] = []
     for source, registry in sources:
         out: dict[str, dict] = {}
         results[source] = out
         for category, name, values in registry.entries(timing):
             if isinstance(values, dict):
                 if values:
-                    tree.merge_into(out.setdefault(category, {}), values)
+                    try:
+                        tree.merge_into(out.setdefault(category, {}), values)
+                    except tree.TreeTooDeep as exc:   # a dict changed after set()
+                        static_warnings.append(failure_message(name, category, str(exc)))
             else:
                 calls.append(_bind(values, scan))
                 pending.append((source, category, name))
     if not calls:
-        return results, [], []
+        return results, [], static_warnings
 
     records: list[MetadataTiming] = []
-    warnings: list[str] = []
+    warnings: list[str] = static_warnings
     for (source, category, name), (value, exc, seconds) in zip(pending, run_concurrently(calls)):
         if exc is not None:
             warnings.append(failure_message(name, category, exception_text(exc)))
@@ -109,11 +113,16 @@ def evaluate(
             warnings.append(failure_message(name, category, f"it returned {type(value).__name__}, not a dict"))
             seconds = math.nan
         else:
-            value, dropped = tree.sanitized(value)
-            if dropped:
-                warnings.append(failure_message(name, category, "dropped " + "; ".join(dropped)))
-            if value:
-                tree.merge_into(results[source].setdefault(category, {}), value)
+            # what one generator returned never costs the others' metadata
+            try:
+                value, dropped = tree.sanitized(value)
+                if dropped:
+                    warnings.append(failure_message(name, category, "dropped " + "; ".join(dropped)))
+                if value:  # checked: bounded and without self-references
+                    tree.merge_into(results[source].setdefault(category, {}), value)
+            except Exception as exc:
+                warnings.append(failure_message(name, category, exception_text(exc)))
+                seconds = math.nan
         records.append(MetadataTiming(name, category, timing, seconds, source))
     return results, records, warnings
 

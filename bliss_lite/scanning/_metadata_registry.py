@@ -239,14 +239,22 @@ class ScanMeta:
     # -- copies -------------------------------------------------------------------
 
     def copy(self) -> "ScanMeta":
-        """An independent copy: static dicts are copied, generators shared."""
-        metadata = {
-            category: {
-                name: values if callable(values) and not isinstance(values, dict) else tree.copy_tree(values)
-                for name, values in entries.items()
-            }
-            for category, entries in self._live_metadata()
-        }
+        """An independent copy: static dicts are copied, generators shared.  A static
+        dict changed after :meth:`ScanMetaCategory.set` into one nested too deep (or
+        containing itself) is left out of the copy, with a warning."""
+        metadata: dict[str, dict[str, MetadataValues]] = {}
+        for category, entries in self._live_metadata():
+            copied = metadata[category] = {}
+            for name, values in entries.items():
+                if callable(values) and not isinstance(values, dict):
+                    copied[name] = values
+                    continue
+                try:
+                    copied[name] = tree.copy_tree(values)
+                except tree.TreeTooDeep as exc:
+                    from bliss_lite._common import print_warning
+
+                    print_warning(f"scan_meta {category!r} entry {name!r} is not used: {exc}")
         return ScanMeta(metadata, dict(self._timing), self._categories())
 
     def clear(self) -> None:

@@ -5,7 +5,9 @@ Rules (SPEC 8): a key is an item name, ``"name@attr"`` (attribute ``attr`` on it
 a path string).  An item name is not empty, not ``.`` or ``..`` and holds no ``/``.
 A value is a dict (a group), None (nothing written), a string, a number, a numpy
 scalar or array of a storable dtype, or a list/tuple of strings or of numbers (nested
-lists must be rectangular).  Anything else cannot be stored.
+lists must be rectangular).  Anything else cannot be stored.  A key holds no control
+character (NUL included); a tree is at most :data:`MAX_DEPTH` levels deep and never
+contains itself.
 
 :func:`problems` lists what is wrong with a tree, :func:`sanitized` returns a copy
 without the bad items, :func:`merge_into` and :func:`copy_tree` implement the merge
@@ -14,6 +16,7 @@ rule of SPEC 6.3 (dict into dict recurses, anything else replaces).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 import numpy
@@ -23,10 +26,24 @@ from bliss_lite._common import hdf5_name_problem
 _STORABLE_KINDS = frozenset("biufcSU")
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+#: the deepest nesting of dicts (and of lists) a metadata tree may have
+MAX_DEPTH = 64
+
+
+class TreeTooDeep(ValueError):
+    """A tree nested deeper than MAX_DEPTH (or containing itself) met while copying."""
 
 
 def _where(path: tuple) -> str:
-    return f" in {'/'.join(map(str, path))!r}" if path else ""
+    return f" in {_path_text(path)!r}" if path else ""
+
+
+def _path_text(path: tuple) -> str:
+    if len(path) > 8:   # a deep path: its start and its end
+        return "/".join(map(str, path[:3])) + f"/...({len(path) - 5} more)/" + "/".join(map(str, path[-2:]))
+    return "/".join(map(str, path))
 
 
 def name_problem(name: str) -> str | None:
@@ -54,8 +71,20 @@ def _scalar_kind(value: Any) -> str | None:
 
 def _sequence_problem(value: list | tuple) -> str | None:
     kinds: set[str] = set()
+    open_lists: set[int] = set()
 
     def walk(seq: list | tuple) -> str | None:
+        if id(seq) in open_lists:
+            return "contains itself"
+        if len(open_lists) >= MAX_DEPTH:
+            return f"is nested deeper than {MAX_DEPTH} levels"
+        open_lists.add(id(seq))
+        try:
+            return walk_items(seq)
+        finally:
+            open_lists.discard(id(seq))
+
+    def walk_items(seq: list | tuple) -> str | None:
         for item in seq:
             if isinstance(item, (list, tuple)):
                 problem = walk(item)
@@ -107,7 +136,7 @@ def value_problem(value: Any) -> str | None:
     return f"is {_describe(value)}"
 
 
-def iter_problems(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def iter_problems(tree: Any, path: tuple = (), _open: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Yield ``(key_path, message)`` for each item of ``tree`` that cannot be stored.
 
     ``key_path`` is the tuple of keys leading to the item; ``message`` is a sentence
@@ -117,12 +146,23 @@ def iter_problems(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     if not isinstance(tree, dict):
         yield path, f"the metadata{_where(path)} is {_describe(tree)}, not a dict"
         return
+    _open = _open + (id(tree),)
     for key, value in tree.items():
         item = path + (key,)
         where = _where(path)
         if not isinstance(key, str):
             yield item, f"key {key!r}{where} is not a string"
             continue
+        if _CONTROL.search(key):
+            yield item, f"key {key!r}{where} contains a control character"
+            continue
+        if isinstance(value, dict):
+            if id(value) in _open:
+                yield item, f"key {key!r}{where} holds a dict that contains it (a self-reference)"
+                continue
+            if len(item) >= MAX_DEPTH:
+                yield item, f"key {key!r}{where} is nested deeper than {MAX_DEPTH} levels"
+                continue
         if key.startswith(">"):
             reason = name_problem(key[1:])
             if reason:
@@ -148,7 +188,7 @@ def iter_problems(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
         if reason:
             yield item, f"key {key!r}{where} is not a valid HDF5 name (it {reason})"
         elif isinstance(value, dict):
-            yield from iter_problems(value, item)
+            yield from iter_problems(value, item, _open)
         else:
             reason = value_problem(value)
             if reason:
@@ -179,27 +219,33 @@ def _prune(tree: dict, path: tuple, bad: set[tuple]) -> dict:
     return out
 
 
-def copy_tree(value: Any) -> Any:
-    """A copy of a metadata tree: dicts, lists and arrays are copied, scalars shared."""
+def copy_tree(value: Any, _depth: int = 0) -> Any:
+    """A copy of a metadata tree: dicts, lists and arrays are copied, scalars shared.
+    Raises :class:`TreeTooDeep` for a tree deeper than MAX_DEPTH (one that contains
+    itself, say: a dict changed after it was checked)."""
+    if isinstance(value, (dict, list)) and _depth > MAX_DEPTH:
+        raise TreeTooDeep(f"the metadata is nested deeper than {MAX_DEPTH} levels or contains itself")
     if isinstance(value, dict):
-        return {k: copy_tree(v) for k, v in value.items()}
+        return {k: copy_tree(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [copy_tree(v) for v in value]
+        return [copy_tree(v, _depth + 1) for v in value]
     if isinstance(value, numpy.ndarray):
         return value.copy()
     return value
 
 
-def merge_into(destination: dict, source: dict) -> None:
+def merge_into(destination: dict, source: dict, _depth: int = 0) -> None:
     """Merge ``source`` into ``destination``: dict into dict recurses, anything else
     replaces.  Dicts taken from ``source`` are copied, so later merges never modify
-    ``source``."""
+    ``source``.  Raises :class:`TreeTooDeep` as :func:`copy_tree` does."""
+    if _depth > MAX_DEPTH:
+        raise TreeTooDeep(f"the metadata is nested deeper than {MAX_DEPTH} levels or contains itself")
     for key, value in source.items():
         if isinstance(value, dict):
             current = destination.get(key)
             if isinstance(current, dict):
-                merge_into(current, value)
+                merge_into(current, value, _depth + 1)
             else:
-                destination[key] = copy_tree(value)
+                destination[key] = copy_tree(value, _depth + 1)
         else:
-            destination[key] = copy_tree(value) if isinstance(value, (list, numpy.ndarray)) else value
+            destination[key] = copy_tree(value, _depth + 1) if isinstance(value, (list, numpy.ndarray)) else value

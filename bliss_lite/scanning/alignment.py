@@ -14,6 +14,13 @@ scan and the counter, and nothing moves.
 
 The Scan object's ``.peak(counter=None, axis=None)`` ... ``.goto_min(...)`` methods
 call these functions with ``scan=self``.
+
+Plots hear of the results without this module knowing them: ``peak``, ``com``,
+``cen``, ``trough``, ``where`` and the ``goto_*`` functions give every session
+subscriber that has an ``alignment_markers(key, markers, clear)`` method the
+:class:`Marker` s to draw on the scan's curve (BLISS's Flint markers: the result
+per motor, and ``current``, the motor's position), and ``plotselect`` calls
+``plotselect_changed(names)``.  A failing listener is ignored.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ __all__ = [
     "goto_min",
     "plotselect",
     "selected_counters",
+    "Marker",
 ]
 
 PLOTSELECT_KEY = "plotselect"
@@ -57,6 +65,52 @@ class _Axis(NamedTuple):
     name: str
     positions: numpy.ndarray
     motor: Any
+
+
+class Marker(NamedTuple):
+    """A vertical line to draw at ``position`` of ``axis`` on a scan's curve; ``id``
+    is "peak", "cen", "com", "min" or "current"."""
+
+    axis: str
+    id: str
+    position: float
+    label: str
+
+
+def _tell_plots(method: str, *args: Any) -> None:
+    """Call ``method`` of the session's subscribers that have it (see the module's
+    documentation); a listener never makes an alignment function fail."""
+    try:
+        subscribers = list(context.current().subscribers)
+    except Exception:
+        return
+    for subscriber in subscribers:
+        hook = getattr(subscriber, method, None)
+        if callable(hook):
+            try:
+                hook(*args)
+            except Exception:
+                pass
+
+
+def _mark(scan: Any, markers: list[Marker], clear: bool = True) -> None:
+    key = getattr(scan, "key", None)
+    if key is not None and markers:
+        _tell_plots("alignment_markers", key, markers, clear)
+
+
+def _current_markers(target: "_Target", skip_outside: bool) -> list[Marker]:
+    """A ``current`` marker per motor (when ``skip_outside``: only inside the scan's range)."""
+    markers = []
+    for ax in target.axes:
+        if ax.motor is None:
+            continue
+        position = float(ax.motor.position)
+        finite = ax.positions[numpy.isfinite(ax.positions)]
+        if skip_outside and (not len(finite) or not finite.min() < position < finite.max()):
+            continue
+        markers.append(Marker(ax.name, "current", position, f"current\n{_format_position(ax.motor, position)}"))
+    return markers
 
 
 # --------------------------------------------------------------------------------------
@@ -102,6 +156,7 @@ def plotselect(*counters: Any) -> None:
             _storeless_selection[:] = names
         else:
             store.set(PLOTSELECT_KEY, names)
+        _tell_plots("plotselect_changed", list(names))
     lines += ["", "Currently plotted counter(s):"]
     lines += [f"- {name}" for name in selected_counters()]
     lines.append("")
@@ -219,7 +274,18 @@ _FWHM = ("fwhm", scan_math.fwhm)
 
 def _value(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Any:
     target = _target(counter, axis, scan)
-    return _compute(spec[0], spec[1], target, target.axes[0])
+    result = _compute(spec[0], spec[1], target, target.axes[0])
+    if spec is not _FWHM:
+        _mark(target.scan, _result_markers(spec, target, result) + _current_markers(target, skip_outside=True))
+    return result
+
+
+def _result_markers(spec: tuple[str, Callable], target: _Target, result: Any) -> list[Marker]:
+    kind = "min" if spec is _TROUGH else spec[0]
+    ax = target.axes[0]
+    position = float(result[0] if isinstance(result, tuple) else result)
+    text = _format_position(ax.motor, position) if ax.motor is not None else f"{position:g}"
+    return [Marker(ax.name, kind, position, f"{kind}\n{text}")]
 
 
 # --------------------------------------------------------------------------------------
@@ -283,6 +349,9 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
             moves.append((a.motor, float(result[0] if isinstance(result, tuple) else result)))
     for motor, position in moves:
         motor.check_target(position)
+    name = "min" if kind == "trough" else kind
+    _mark(target.scan, [Marker(motor.name, name, position, f"{name}\n{_format_position(motor, position)}")
+                        for motor, position in moves])
     starts = [(motor, motor.position) for motor, _ in moves]
     out = sys.stdout
     for (motor, position), (_, start) in zip(moves, starts):
@@ -297,6 +366,8 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
             except BaseException:
                 pass
         raise
+    finally:
+        _mark(target.scan, _current_markers(target, skip_outside=False), clear=False)
 
 
 def goto_peak(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
@@ -356,6 +427,7 @@ def where(counter: Any = None, scan: Any = None) -> None:
         lines.append(f"  {title}: " + "   ".join(parts))
         if reason is not None:
             lines.append(f"  ({target.counter}: {reason})")
+    _mark(scan, _current_markers(target, skip_outside=False))
     out = sys.stdout
     out.write("\n".join(lines) + "\n")
     out.flush()

@@ -46,6 +46,26 @@ DATA_POLICY_KEYS = frozenset({
 _FORMATTER = string.Formatter()
 
 
+def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
+    """Why ``text`` (the literal text of ``template`` or ``data_filename``, or its
+    evaluated form) would put the data file outside ``base_path``, or None."""
+    what = f"SCAN_SAVING.{name}" + (f" evaluates to {text!r}, which" if evaluated else "")
+    subject = f"{what} " if evaluated else f"{what} {value!r} "
+    if "\0" in text:
+        return f"{subject}contains a NUL character"
+    if name == "data_filename":
+        if "/" in text or os.sep in text:
+            return f"{subject}contains a path separator; put directories in SCAN_SAVING.template"
+        if text in (".", ".."):
+            return f"{subject}is not a file name"
+        return None
+    if text.startswith(("/", "~")) or os.path.isabs(text):
+        return f"{subject}is an absolute path; it must be relative to SCAN_SAVING.base_path"
+    if ".." in text.replace(os.sep, "/").split("/"):
+        return f"{subject}contains '..'; the data file must stay inside SCAN_SAVING.base_path"
+    return None
+
+
 def _user_name() -> str:
     try:
         return getpass.getuser()
@@ -161,6 +181,8 @@ class ScanSaving:
             raise ValueError(f"SCAN_SAVING.writer must be one of {', '.join(WRITERS)}, not {value!r}")
         if name == "base_path" and not value:
             raise ValueError("SCAN_SAVING.base_path cannot be empty")
+        if "\0" in value:
+            raise ValueError(f"SCAN_SAVING.{name} cannot contain a NUL character: {value!r}")
         if name == "scan_number_format":
             try:
                 value % 1
@@ -176,9 +198,15 @@ class ScanSaving:
 
     def _check_template(self, name: str, value: str) -> None:
         try:
-            list(_FORMATTER.parse(value))
+            parsed = list(_FORMATTER.parse(value))
         except ValueError as exc:
             raise ValueError(f"SCAN_SAVING.{name} is not a valid template ({exc}): {value!r}") from None
+        # the literal text, each field as one character (the fields' values are
+        # checked when the path is evaluated)
+        literal = "".join(text + ("f" if field is not None else "") for text, field, *_ in parsed)
+        problem = _path_problem(name, literal, value)
+        if problem:
+            raise ValueError(problem)
 
     @staticmethod
     def _check_added_value(key: str, value: Any) -> None:
@@ -285,7 +313,11 @@ class ScanSaving:
                 raise ValueError(f"SCAN_SAVING.{name} refers to unknown field '{key}' "
                                  f"(add it with SCAN_SAVING.add('{key}', value))")
             filled[key] = values[key]()
-        return template.format(**filled)
+        result = template.format(**filled)
+        problem = _path_problem(name, result, template, evaluated=True)
+        if problem:
+            raise ValueError(problem)
+        return result
 
     def scan_root_path(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
         """``root_path`` for a scan of that name and number."""
