@@ -61,9 +61,9 @@ def main(command: str, argv: list[str]) -> int:
     except (RedisURLError, ValueError) as exc:
         print(f"bliss-lite {command}: {exc}", file=sys.stderr)
         return 1
-    try:
-        import blissdata  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("blissdata") is None:
         print(f"bliss-lite {command}: needs the redis extra: pip install 'bliss_lite[redis]'", file=sys.stderr)
         return 1
     import warnings

@@ -63,8 +63,8 @@ def connect_data_store(url: RedisURL, init: bool = True, socket_timeout: float =
         return DataStore(address)
     except RuntimeError as exc:
         if not init or "No blissdata protocol" not in str(exc):
-            raise RuntimeError(f"{url.display()} is not usable as a blissdata database ({exc})".replace(
-                url.url, url.display()).replace(address, url.display())) from None
+            message = str(exc).replace(address, url.display()).replace(url.url, url.display())
+            raise RuntimeError(f"{url.display()} is not usable as a blissdata database ({message})") from None
     client = redis.Redis.from_url(address)
     try:
         if client.dbsize():
