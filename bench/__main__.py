@@ -256,6 +256,14 @@ def plot_case(runs: int, rows: list[dict]) -> None:
                          "peer": f"{r['slowdown_percent']:g} % slower", "ratio": "goal <= 5 %"})
 
 
+def streaming_case(runs: int, rows: list[dict]) -> None:
+    """Scans through the data Redis (needs the redis extra): bench/streaming_bench.py."""
+    out = subprocess.run([sys.executable, str(HERE / "streaming_bench.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        rows.append({"case": f"data Redis: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+
+
 def print_table(rows: list[dict]) -> None:
     """Measured rows as aligned columns; text rows (no figure) as they are."""
     measured = [r for r in rows if r["bliss_lite"]]
@@ -281,6 +289,7 @@ CASES = {
     "wire": wire_case,
     "plot": plot_case,
     "motion": motion_case,
+    "streaming": streaming_case,
 }
 
 

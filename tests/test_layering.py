@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bliss_lite"
 LAYERS = [
     ["shell"],
     ["session"],
-    ["compat", "flint"],
+    ["compat", "flint", "streaming"],
     ["commands"],
     ["scanning"],
     ["scan_meta"],

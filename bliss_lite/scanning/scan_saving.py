@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ScanSaving", "WRITERS"]
 
 STORE_KEY = "scan_saving"
-WRITERS = ("hdf5", "null")
+WRITERS = ("hdf5", "null", "external")  # external: another process writes the file from the data Redis
 FILE_EXTENSION = "h5"
 
 DEFAULTS: dict[str, Any] = {

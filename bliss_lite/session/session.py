@@ -66,7 +66,8 @@ class Session:
     """
 
     def __init__(self, name: str | None, root: Path, *, verbose: bool = True,
-                 out: TextIO | None = None, protect: bool = False) -> None:
+                 out: TextIO | None = None, protect: bool = False, data_redis: str | None = None,
+                 insecure: bool = False) -> None:
         from bliss_lite.config import Config
         from bliss_lite.devices import BUILTIN_CLASSES
         from bliss_lite.settings import StateStore
@@ -106,6 +107,10 @@ class Session:
         self.scan_meta: Any = None
         self._state: "SessionState | None" = None
         self._plot_link: Any = None
+        self._data_redis = data_redis
+        self._insecure = insecure
+        #: the data Redis publisher (``data_redis:`` / ``--redis``), None when off
+        self.publishing: Any = None
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -148,6 +153,7 @@ class Session:
         self._install_active_mg()
         self._build_scan_context()
         self._activate()
+        self._start_publishing()
         for session_name in setup_order:
             if not self._run_setup_file(session_name):
                 break   # exit() or Ctrl-C: the setup ends here, the session goes on
@@ -229,6 +235,9 @@ class Session:
 
         if self._state is not None:
             current.deactivate(self._state)
+        if self.publishing is not None:
+            self.unsubscribe(self.publishing.subscriber)
+            self.publishing.close()
         self._warnings.uninstall()
         if self._plot_link is not None:
             self._plot_link.close()
@@ -391,7 +400,7 @@ class Session:
         display = ScanDisplay(self.store)
         self.scan_meta = scan_meta.create_user_scan_meta()
         env = self.env
-        factories = [nexus.scan_writer, display.subscriber]
+        factories = [_in_process_writer, display.subscriber]
         if esrf:   # the master files, and the dataset metadata in every scan of a dataset
             factories.append(esrf_saving.master_files_factory(scan_saving))
             scan_meta.ScanMeta.add_categories(["dataset"])
@@ -431,6 +440,40 @@ class Session:
 
         self._plot_link = flint.PlotLink(display, self.name)  # the live plot window (flint())
         self.subscribe(self._plot_link)
+
+    def _start_publishing(self) -> None:
+        """Publish every scan into the data Redis when ``--redis`` or ``data_redis:``
+        (root ``__init__.yml``, then the session's YAML) says where it is; blissdata
+        is imported only then.  A problem is one warning: the session runs unpublished."""
+        value, where = self._data_redis, "--redis"
+        retention: Any = None
+        nodes = [self.config.root_settings]
+        if not self.is_default:
+            nodes.append(self.config.sessions[self.name])
+        for node in nodes:
+            if value is None and node.get("data_redis") is not None:
+                value = node.get("data_redis")
+                where = f"{node.filename}, line {node.line_of('data_redis')}, data_redis"
+            if node.get("data_redis_retention") is not None:
+                retention = node.get("data_redis_retention")
+        if value is None:
+            return
+        from bliss_lite import streaming
+
+        try:
+            url = streaming.parse_redis_url(value, insecure=self._insecure, where=where)
+            if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))
+                                          or retention < 30):
+                raise ValueError(f"data_redis_retention must be a number of seconds, at least 30, "
+                                 f"got {retention!r}")
+            kwargs = {} if retention is None else {"retention": float(retention)}
+            self.publishing = streaming.start_publishing(url, self.name, **kwargs)
+        except Exception as exc:
+            self._warn(f"scans are not published to a data Redis: {exc}")
+            return
+        self.subscribe(self.publishing.subscriber)
+        local = " (private to this session, stopped with it)" if self.publishing.server else ""
+        self.report.info(f"Publishing scans to the data Redis {self.publishing.url.display()}{local}")
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
@@ -530,6 +573,16 @@ class Session:
         return path
 
 
+def _in_process_writer(scan: Any) -> Any:
+    """The NeXus writer of a scan, unless ``SCAN_SAVING.writer`` is ``"external"``
+    (``bliss-lite writer`` or BLISS's ``blisswriter`` writes it from the data Redis)."""
+    from bliss_lite import nexus
+
+    if scan.scan_info.get("writer") == "external":
+        return None
+    return nexus.scan_writer(scan)
+
+
 @contextlib.contextmanager
 def _exit_keeps_stdin() -> Iterator[None]:
     """While a setup file or script runs, ``exit()`` and ``quit()`` raise SystemExit
@@ -553,19 +606,23 @@ def _exit_keeps_stdin() -> Iterator[None]:
 
 
 def open_session(name: str | None, root: str | os.PathLike | None = None,
-                 verbose: bool = True, protect: bool = False) -> Session:
+                 verbose: bool = True, protect: bool = False, data_redis: str | None = None,
+                 insecure: bool = False) -> Session:
     """Open session ``name`` of the beamline directory ``root`` (SPEC 1 discovery when
     None) and return it set up; ``name=None`` opens the default (object-less) session.
 
     Prints the start-up report unless ``verbose`` is False.  ``protect=True`` (the
-    shell) protects the objects and standard functions from being rebound.  Raises
+    shell) protects the objects and standard functions from being rebound.  ``data_redis``
+    (a URL or ``"local"``) publishes every scan there, overriding ``data_redis:`` of the
+    configuration; ``insecure`` allows a password-less ``redis://`` to another host.  Raises
     :class:`SessionNotFoundError` for an unknown session.  Use ``session.close()`` or
     ``with open_session(...) as session:``.
     """
     from bliss_lite.config import find_root
 
     path = find_root(None if root is None else os.fspath(root))
-    session = Session(name, path, verbose=verbose, protect=protect)
+    session = Session(name, path, verbose=verbose, protect=protect, data_redis=data_redis,
+                      insecure=insecure)
     try:
         session.setup()
     except BaseException:
