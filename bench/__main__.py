@@ -121,6 +121,36 @@ def startup_case(runs: int, rows: list[dict]) -> None:
                      "ratio": ""})
 
 
+def config_size_case(runs: int, rows: list[dict]) -> None:
+    """Session start-up time against the size of the configuration (one YAML file)."""
+    import tempfile
+
+    sys.path.insert(0, str(HERE))
+    from config_size import write
+
+    exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    with tempfile.TemporaryDirectory() as tmp:
+        env_dir = Path(tmp) / "state"
+        for size in (1_000, 100_000, 1_000_000, 10_000_000):
+            root = Path(tmp) / f"bl{size}"
+            objects = write(root, size)
+            cmd = ["env", f"BLISS_LITE_STATE_DIR={env_dir}", exe, "--root", str(root), "-s", "s"]
+            times = [wall(cmd, stdin="exit()\n") for _ in range(max(2, runs // (1 + size // 2_000_000)))]
+            rows.append({"case": f"bliss-lite start-up, config of {size / 1e6:g} MB ({objects} objects)",
+                         "unit": "s (whole process)", "bliss_lite": stats(times),
+                         "peer": "target: linear, <= 2 s at 10 MB", "ratio": ""})
+
+
+def pty_startup_case(runs: int, rows: list[dict]) -> None:
+    from bench.pty_startup import time_to_prompt
+
+    exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    times = [time_to_prompt([exe, "-s", "demo"]) for _ in range(runs + 1)][1:]
+    rows.append({"case": "bliss-lite -s demo on a pty, until 'DEMO [1]:'", "unit": "s",
+                 "bliss_lite": stats(times), "peer": "target <= 0.3 s (BLISS 2.4: 3.3 s)",
+                 "ratio": ""})
+
+
 def fidelity_case(runs: int, rows: list[dict]) -> None:
     values = [run_json(lite("fidelity"))["overhead"] for _ in range(runs)]
     rows.append({"case": "loopscan(20, 0.05) wall minus 1.0 s", "unit": "s",
@@ -128,12 +158,13 @@ def fidelity_case(runs: int, rows: list[dict]) -> None:
 
 
 def memory_case(runs: int, rows: list[dict]) -> None:
-    for writer in ("null", "hdf5"):
-        results = [run_json(lite("memory", "1000000", writer)) for _ in range(max(1, runs // 2))]
-        rows.append({"case": f"loopscan(1 000 000, 0, diode) writer={writer}: peak RSS growth / raw data",
+    for kind, writer in (("loopscan", "null"), ("loopscan", "hdf5"), ("ascan", "hdf5")):
+        results = [run_json(lite("memory", "1000000", writer, kind)) for _ in range(max(1, runs // 2))]
+        rows.append({"case": f"{kind} of 1 000 000 points, diode, writer={writer}: peak RSS growth / raw data",
                      "unit": "ratio",
                      "bliss_lite": stats([r["ratio"] for r in results]),
-                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB",
+                     "peer": f"raw {results[0]['raw_mb']:.0f} MB, growth {stats([r['growth_mb'] for r in results])} MB, "
+                             f"before the first point {stats([r['before_first_point_ratio'] for r in results])}",
                      "ratio": "target <= 2"})
 
 
@@ -154,6 +185,18 @@ def metadata_case(runs: int, rows: list[dict]) -> None:
                      "ratio": "target < 1 ms" if r["case"] == "statics50" else ""})
 
 
+def motion_case(runs: int, rows: list[dict]) -> None:
+    """Issue 12: µs per move (zero motion time) and ascan over a slits gap."""
+    results = [run_json(lite("motion", "10000")) for _ in range(runs)]
+    rows.append({"case": "mockup axis move(), zero motion time", "unit": "µs/move",
+                 "bliss_lite": stats([r["mockup_move_us"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "calc axis move() over its real, zero motion time", "unit": "µs/move",
+                 "bliss_lite": stats([r["calc_move_us"] for r in results]), "peer": "", "ratio": ""})
+    rows.append({"case": "ascan(slits vgap, 0, 1, 10000, 0, 3 counters)", "unit": "points/s",
+                 "bliss_lite": stats([r["slits_ascan_points_per_s"] for r in results]), "peer": "",
+                 "ratio": ""})
+
+
 def writer_case(runs: int, rows: list[dict]) -> None:
     """The writer's own figures (cost per point and block, size, SWMR latency)."""
     out = subprocess.run([sys.executable, str(HERE / "writer_bench.py")], check=True,
@@ -168,6 +211,65 @@ def crash_layout_case(runs: int, rows: list[dict]) -> None:
                          capture_output=True, text=True, cwd=REPO).stdout
     for line in out.splitlines():
         rows.append({"case": f"layout: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+
+
+def images_case(runs: int, rows: list[dict]) -> None:
+    """loopscan(N, 0, lima_simulator), 1024 x 1024 uint16, vs the disk floor and gzip."""
+    for n in (200, 1000):
+        results = [run_json([sys.executable, str(HERE / "image_bench.py"), str(n)])
+                   for _ in range(max(1, runs // 2))]
+        pick = {k: [r[k] for r in results] for k in results[0] if isinstance(results[0][k], float)}
+        rows.append({"case": f"loopscan({n}, 0, lima_simulator) 1024x1024 uint16, bslz4", "unit": "MB/s",
+                     "bliss_lite": stats(pick["lite_mb_per_s"]),
+                     "peer": f"floor {stats(pick['floor_mb_per_s'])}, gzip4 {stats(pick['gzip_mb_per_s'])}",
+                     "ratio": f"{stats(pick['vs_floor'])} of floor, {stats(pick['vs_gzip'])}x gzip"})
+        rows.append({"case": f"  frames/s, CPU/frame, peak RSS, file (N = {n})", "unit": "",
+                     "bliss_lite": f"{stats(pick['lite_frames_per_s'])} f/s", "peer":
+                     f"{stats(pick['cpu_ms_per_frame'])} ms, {stats(pick['peak_rss_mb'])} MB, "
+                     f"{results[0]['lite_file_mb']:.0f} of {results[0]['raw_mb']:.0f} MB raw", "ratio": ""})
+
+
+def wire_case(runs: int, rows: list[dict]) -> None:
+    """The scan events' wire form: cost per block of 2 500 points x 8 channels."""
+    r = run_json([sys.executable, str(HERE / "wire_bench.py")])
+    rows.append({"case": "wire form, block of 2 500 points x 8 channels: to_bytes + from_bytes",
+                 "unit": "ms/block",
+                 "bliss_lite": f"{r['to_bytes_ms'] + r['from_bytes_ms']:.3g}",
+                 "peer": f"to {r['to_bytes_ms']:.3g} / from {r['from_bytes_ms']:.3g} ms, "
+                         f"{r['per_point_us']:.3g} us/point, {r['block_bytes']} bytes for {r['raw_bytes']} raw",
+                 "ratio": ""})
+    rows.append({"case": "wire form, START with 50 metadata entries: to_bytes + from_bytes",
+                 "unit": "ms", "bliss_lite": f"{r['start_to_bytes_ms'] + r['start_from_bytes_ms']:.3g}",
+                 "peer": f"{r['start_bytes']} bytes", "ratio": ""})
+
+
+def plot_case(runs: int, rows: list[dict]) -> None:
+    """The live plot window: latency to drawn, and throughput with it open vs closed."""
+    import importlib.util
+
+    if importlib.util.find_spec("silx") is None or importlib.util.find_spec("PyQt5") is None:
+        rows.append({"case": "plot: skipped (the flint extra is not installed: pip install '.[flint]')",
+                     "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+        return
+    out = subprocess.run([sys.executable, str(HERE / "plot_bench.py"), "--repeats", str(runs)], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        r = json.loads(line)
+        if "median_ms" in r:
+            rows.append({"case": r["case"], "unit": "ms", "bliss_lite": f"{r['median_ms']:g}",
+                         "peer": f"p95 {r['p95_ms']:g} ms", "ratio": ""})
+        else:
+            rows.append({"case": r["case"] + ", window closed vs open", "unit": "points/s",
+                         "bliss_lite": f"{r['closed_points_s']} vs {r['open_points_s']}",
+                         "peer": f"{r['slowdown_percent']:g} % slower", "ratio": "goal <= 5 %"})
+
+
+def streaming_case(runs: int, rows: list[dict]) -> None:
+    """Scans through the data Redis (needs the redis extra): bench/streaming_bench.py."""
+    out = subprocess.run([sys.executable, str(HERE / "streaming_bench.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        rows.append({"case": f"data Redis: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
 def print_table(rows: list[dict]) -> None:
@@ -185,11 +287,18 @@ def print_table(rows: list[dict]) -> None:
 
 CASES = {
     "startup": startup_case,
+    "pty_startup": pty_startup_case,
     "fidelity": fidelity_case,
+    "config_size": config_size_case,
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
     "crash_layout": crash_layout_case,
+    "images": images_case,
+    "wire": wire_case,
+    "plot": plot_case,
+    "motion": motion_case,
+    "streaming": streaming_case,
 }
 
 
@@ -197,7 +306,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1 000 and 10 000 only, 3 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer")
+    parser.add_argument("--cases", default="throughput,startup,fidelity,metadata,memory,writer,motion,plot,wire,images")
     args = parser.parse_args()
     ensure_lite()
     runs = 3 if args.quick else args.runs

@@ -18,8 +18,8 @@ import statistics
 import sys
 import time
 
-from bliss_lite.scanning import scan_meta
-from bliss_lite.scanning.scan_meta import META_TIMING
+from bliss_lite import scan_meta
+from bliss_lite.scan_meta import META_TIMING
 
 TIMINGS = (META_TIMING.START, META_TIMING.PREPARED, META_TIMING.END)
 

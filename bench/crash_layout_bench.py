@@ -31,7 +31,10 @@ import json, os, sys, time
 import numpy
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWriter
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+try:
+    from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
+except ImportError:  # the baseline's names
+    from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
 
 what, directory, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 filename = os.path.join(directory, "data.h5")

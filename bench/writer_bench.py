@@ -23,7 +23,7 @@ import numpy
 
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWriter
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 
 class Scan:

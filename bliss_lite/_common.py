@@ -13,7 +13,7 @@ import datetime
 import sys
 from typing import TextIO
 
-__all__ = ["exception_text", "hdf5_name_problem", "now_iso", "print_warning"]
+__all__ = ["COMPRESSIONS", "exception_text", "hdf5_name_problem", "now_iso", "print_warning"]
 
 
 def hdf5_name_problem(name: str) -> str | None:
@@ -44,3 +44,8 @@ def exception_text(exc: BaseException) -> str:
 def print_warning(message: str, file: TextIO | None = None) -> None:
     """One ``WARNING: message`` line on ``file`` (default: standard error)."""
     print(f"WARNING: {message}", file=file if file is not None else sys.stderr, flush=True)
+
+
+#: How 1-D and 2-D channels may be compressed in a data file (``SCAN_SAVING.compression``,
+#: a detector's ``compression:`` key): bitshuffle-LZ4 (hdf5plugin), gzip 4 + shuffle, none.
+COMPRESSIONS = ("bslz4", "gzip", "none")

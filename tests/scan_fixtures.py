@@ -12,8 +12,8 @@ from typing import Any
 import h5py
 
 from bliss_lite.devices import AxisConfig, MockupAxis, SimulationCounter, SimulationDiode
-from bliss_lite.devices.protocols import ChannelSpec, ScanPlan
-from bliss_lite.scanning import context, scan_meta
+from bliss_lite.devices.protocols import ChannelSpec, ScanOutline
+from bliss_lite import current, scan_meta
 from bliss_lite.scanning.context import ScanContext
 from bliss_lite.scanning.scan_saving import ScanSaving
 from bliss_lite.settings import StateStore
@@ -35,20 +35,26 @@ class Spy:
         self.events: list[tuple[str, Any]] = []
         self.states: list[Any] = []
         self.refuse = refuse
+        self.scan: Any = None
+
+    def for_scan(self, scan: Any) -> "Spy":
+        """The subscriber factory: events carry a key, the spy keeps the scan."""
+        self.scan = scan
+        return self
 
     def scan_start(self, event: Any) -> None:
         self.events.append(("start", event))
-        self.states.append(event.scan.state)
+        self.states.append(self.scan.state)
         if self.refuse is not None:
             raise self.refuse
 
     def scan_points(self, event: Any) -> None:
         self.events.append(("points", event))
-        self.states.append(event.scan.state)
+        self.states.append(self.scan.state)
 
     def scan_end(self, event: Any) -> None:
         self.events.append(("end", event))
-        self.states.append(event.scan.state)
+        self.states.append(self.scan.state)
 
     def kinds(self) -> list[str]:
         return [k for k, _ in self.events]
@@ -59,14 +65,14 @@ class Spy:
 
 class ScriptedCounter:
     """A counter that runs ``action(point_index)`` before each read (to raise, to
-    interrupt, to abort) and records the ScanPlan it was prepared with."""
+    interrupt, to abort) and records the ScanOutline it was prepared with."""
 
     def __init__(self, name: str, action: Any = None, channels: int = 1) -> None:
         self.name = name
         self.fullname = f"scripted:{name}"
         self.action = action
         self.index = 0
-        self.plans: list[ScanPlan] = []
+        self.plans: list[ScanOutline] = []
         self._channels = [ChannelSpec(name if i == 0 else f"{name}_{i}",
                                       self.fullname if i == 0 else f"{self.fullname}_{i}")
                           for i in range(channels)]
@@ -74,7 +80,7 @@ class ScriptedCounter:
     def channels(self) -> list[ChannelSpec]:
         return self._channels
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         self.plans.append(plan)
         self.index = 0
 
@@ -119,6 +125,7 @@ class Env:
     roby: MockupAxis
     robz: MockupAxis
     spy: Spy = field(default_factory=Spy)
+    state: Any = None
 
 
 def make_env(tmp_path: Path, session: str = "scantest", spy: bool = True,
@@ -138,18 +145,17 @@ def make_env(tmp_path: Path, session: str = "scantest", spy: bool = True,
 
         factories.append(NexusWriter.for_scan)
     if spy:
-        factories.append(lambda scan: env.spy)
+        factories.append(lambda scan: env.spy.for_scan(scan))
     env.ctx = ScanContext(
-        session_name=session, store=store, scan_saving=saving, scan_meta=registry, display=None,
+        session_name=session, store=store, scan_saving=saving, scan_meta=registry,
         motors=lambda: [roby, robz], default_counters=lambda: [env.diode1],
         subscriber_factories=factories, last_entry_number=h5_last_entry_number,
         user_name="tester")
-    context.set_current(env.ctx)
-    scan_meta.set_user_scan_meta(registry)
+    env.state = current.SessionState(session, env.ctx)
+    current.activate(env.state)
     return env
 
 
 def close_env(env: Env) -> None:
-    context.set_current(None)
-    scan_meta.set_user_scan_meta(None)
+    current.deactivate(env.state)
     env.store.close()

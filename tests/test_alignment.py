@@ -6,7 +6,8 @@ import numpy
 import pytest
 
 from bliss_lite.devices.protocols import ChannelSpec, Movable
-from bliss_lite.scanning import alignment, context, scan_math
+from bliss_lite import current
+from bliss_lite.scanning import alignment, scan_math
 from bliss_lite.scanning.context import ScanContext
 from bliss_lite.scanning.scan_math import AlignmentError, Cen
 from bliss_lite.settings import StateStore
@@ -145,10 +146,11 @@ class StandInScan:
 @pytest.fixture
 def session(tmp_path):
     store = StateStore("align_test", directory=tmp_path)
-    ctx = ScanContext(session_name="align_test", store=store, scan_saving=None, scan_meta=None, display=None)
-    context.set_current(ctx)
+    ctx = ScanContext(session_name="align_test", store=store, scan_saving=None, scan_meta=None)
+    state = current.SessionState("align_test", ctx)
+    current.activate(state)
     yield ctx
-    context.set_current(None)
+    current.deactivate(state)
     store.close()
 
 

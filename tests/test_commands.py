@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bliss_lite import open_session
+from bliss_lite import current, open_session
 from bliss_lite.commands import (
-    bind,
     lscnt,
     lsconfig,
     lsmg,
@@ -35,13 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def env(capsys, monkeypatch):
+def env(demo_session, monkeypatch):
     """The demo session's namespace (fresh state: every motor at 0)."""
     monkeypatch.setenv("COLUMNS", "80")
-    session = open_session("demo", root=REPO, verbose=False)
-    capsys.readouterr()
-    yield session.env
-    session.close()
+    return demo_session.env
 
 
 def output(capsys) -> str:
@@ -51,38 +47,32 @@ def output(capsys) -> str:
 # -- listing --------------------------------------------------------------------------------
 
 def test_wa(env, capsys):
+    """BLISS 2.4's layout: one table, a title column, every cell right-aligned."""
     env["roby"].move(0.25)
     wa()
-    assert output(capsys) == textwrap.dedent("""\
-        Current Positions: user
-                           dial
-
-          roby[mm]    robz[mm]    bsy[mm]    bsz[mm]    att1z[mm]
-        ----------  ----------  ---------  ---------  -----------
-          0.250000    0.000000   0.000000   0.000000     0.000000
-          0.250000    0.000000   0.000000   0.000000     0.000000
-        """)
+    assert output(capsys) == (
+        "      roby[mm]  robz[mm]   bsy[mm]   bsz[mm]  att1z[mm]\n"
+        "user  0.250000  0.000000  0.000000  0.000000   0.000000\n"
+        "dial  0.250000  0.000000  0.000000  0.000000   0.000000\n")
 
 
 def test_wa_splits_wide_tables_and_shows_offsets(env, capsys):
     env["roby"].offset = 1
-    wa(max_cols=2)
-    text = output(capsys)
-    rulers = [line for line in text.splitlines() if line and not line.strip("- ")]
-    assert len(rulers) == 3  # three tables: 2 + 2 + 1 motors
-    assert "  roby[mm]    robz[mm]\n----------  ----------\n  1.000000    0.000000\n" \
-           "  0.000000    0.000000\n" in text
+    wa(max_cols=3)   # BLISS: max_cols counts the title column: 2 motors per block
+    lines = output(capsys).splitlines()
+    assert len(lines) == 11  # three blocks of 3 lines, separated by a line of spaces
+    assert lines[:4] == ["       roby[mm]  robz[mm]",
+                         "user   1.000000  0.000000",
+                         "dial   0.000000  0.000000",
+                         " " * 25]
+    assert lines[8] == "      att1z[mm]          "
 
 
 def test_wu(env, capsys):
     wu()
-    assert output(capsys) == textwrap.dedent("""\
-        Current Positions: user
-
-          roby[mm]    robz[mm]    bsy[mm]    bsz[mm]    att1z[mm]
-        ----------  ----------  ---------  ---------  -----------
-          0.000000    0.000000   0.000000   0.000000     0.000000
-        """)
+    assert output(capsys) == (
+        "      roby[mm]  robz[mm]   bsy[mm]   bsz[mm]  att1z[mm]\n"
+        "user  0.000000  0.000000  0.000000  0.000000   0.000000\n")
 
 
 def test_wm(env, capsys):
@@ -139,15 +129,18 @@ def test_lsmot(env, capsys):
 
 def test_lscnt(env, capsys):
     lscnt()
-    assert output(capsys) == textwrap.dedent("""\
-
-        Fullname                                     Shape    Controller                            Alias    Name
-        -------------------------------------------  -------  ------------------------------------  -------  ------------
+    # the demo also has lima_simulator, mca1 and roby_pos (their rows sort before these)
+    text = output(capsys)
+    assert text.startswith("\nFullname                                     Shape    Controller"
+                           "                            Alias    Name\n")
+    assert "\nlima_simulator:image                         2D       lima_simulator" in text
+    assert "\nmca1:spectrum_det0                           1D       mca1" in text
+    assert text.endswith(textwrap.dedent("""\
         simulation_counter_controller:sim_ct_gauss   0D       simulation_counter_controller                  sim_ct_gauss
         simulation_diode_sampling_controller:diode   0D       simulation_diode_sampling_controller           diode
         simulation_diode_sampling_controller:diode2  0D       simulation_diode_sampling_controller           diode2
         simulation_diode_sampling_controller:diode3  0D       simulation_diode_sampling_controller           diode3
-        """)  # noqa: E501
+        """))  # noqa: E501
     env["MG1"].disable("diode2")
     lscnt(env["MG1"])
     assert [line.split()[0] for line in output(capsys).splitlines()[3:]] == [
@@ -165,8 +158,8 @@ def test_lsmg(env, capsys):
 
 def test_lsobj(env, capsys):
     lsobj()
-    assert output(capsys) == ("diode  diode2  diode3  sim_ct_gauss  roby  robz  bsy  bsz  att1z  "
-                              "beamstop  att1  MG1  \n")
+    assert output(capsys) == ("diode  diode2  diode3  sim_ct_gauss  lima_simulator  mca1  roby  robz  "
+                              "bsy  bsz  att1z  beamstop  att1  MG1  \n")
     lsobj("diode*")
     assert output(capsys) == "diode  diode2  diode3  \n"
     lsobj("bs?")
@@ -227,13 +220,14 @@ class RecordingAxis(MockupAxis):
 def test_mv_starts_every_motor_before_waiting(env):
     log: list = []
     a, b = RecordingAxis("a", log), RecordingAxis("b", log)
-    bind({"a": a, "b": b})
+    state = current.SessionState("motion_test", namespace={"a": a, "b": b})
+    current.activate(state)
     try:
         mv(a, 1, b, 2)
         assert log == ["move a", "move b", "wait a", "wait b"]
         assert (a.position, b.position) == (1.0, 2.0)
     finally:
-        bind(env, None)
+        current.deactivate(state)
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -250,9 +244,9 @@ def test_mv_starts_every_motor_before_waiting(env):
                                          r"usage is mv\(motor1, pos1, motor2, pos2, ...\)$"),
     (lambda e: mv(e["roby"], 1, e["diode"], 2), TypeError, r"^mv: argument 3 must be a motor"),
     (lambda e: mv(e["roby"], 1, e["robz"], -2000), ValueError,
-     r"^robz: move to -2000 would exceed low limit \(-1000\)$"),
+     r"^robz: move to `-2000.0' would exceed low limit \(-1000.0\)$"),
     (lambda e: mvr(e["roby"], 1, e["robz"], -1001), ValueError,
-     r"^robz: move to -1001 would exceed low limit \(-1000\)$"),
+     r"^robz: move to `-1001.0' would exceed low limit \(-1000.0\)$"),
     (lambda e: mv(e["roby"], 1, e["beamstop"], "PARK"), ValueError,
      r"^beamstop: 'PARK' is not a valid position label; valid labels are: IN, OUT$"),
     (lambda e: mv(e["roby"], 1, e["roby"], 2), ValueError,
@@ -280,44 +274,37 @@ def test_mv_refuses_a_moving_motor(env):
     assert env["roby"].position == 0
 
 
-def test_umv_without_terminal_prints_the_final_positions(env, capsys):
+def test_umv_without_terminal_prints_the_motions(env, capsys):
+    """BLISS 2.4 without a terminal ("print" display mode): one line per motion."""
     umv(env["roby"], 1.5, env["robz"], 2)
-    assert output(capsys) == (
-        "\n"
-        "         roby[mm]           robz[mm]\n"
-        "user          1.500000           2.000000\n"
-        "dial          1.500000           2.000000\n")
+    assert output(capsys) == ("Moving roby from 0.000000 to 1.500000\n"
+                              "Moving robz from 0.000000 to 2.000000\n")
+    assert (env["roby"].position, env["robz"].position) == (1.5, 2.0)
     env["roby"].offset = 1
+    capsys.readouterr()
     umvr(env["roby"], -0.5)
-    assert output(capsys) == (
-        "\n"
-        "     roby[mm]\n"
-        "user 2.000000\n"
-        "dial 1.000000\n")
+    assert output(capsys) == "Moving roby from 2.500000 to 2.000000\n"
     umv(env["beamstop"], "IN")
-    assert output(capsys) == (
-        "\n"
-        "     bsy[mm]   bsz[mm]\n"
-        "user 2.500000  1.000000\n"
-        "dial 2.500000  1.000000\n")
+    assert output(capsys) == ("Moving bsy from 0.000000 to 2.500000\n"
+                              "Moving bsz from 0.000000 to 1.000000\n")
 
 
-def test_umv_columns_fit_the_values_whatever_the_limits(env, capsys):
-    roby = env["roby"]  # limits -inf, inf
+def test_umv_block_columns_fit_the_values(env):
+    from bliss_lite.commands.motion import _Display
+
+    roby = env["roby"]  # limits -inf, inf: the label sets the width (8)
     roby.offset = 10000
-    umvr(roby, 0.5)
-    assert output(capsys) == (
-        "\n"
-        "       roby[mm]\n"
-        "user 10000.500000\n"
-        "dial     0.500000\n")
+    display = _Display([roby], {id(roby): 10000.5}, sys.stdout)
+    assert display.render() == ("         roby[mm]\n"
+                                "user     10000.000000\n"
+                                "target   10000.500000\n")
 
 
 def test_umv_on_a_terminal_updates_in_place(env, monkeypatch):
     master, slave = os.openpty()
     terminal = os.fdopen(slave, "w")
-    monkeypatch.setattr(sys, "stdout", terminal)
     env["robz"].velocity = 10
+    monkeypatch.setattr(sys, "stdout", terminal)
     try:
         umv(env["robz"], 3)  # 0.33 s: several updates
     finally:
@@ -333,16 +320,17 @@ def test_umv_on_a_terminal_updates_in_place(env, monkeypatch):
         chunks.append(data)
     os.close(master)
     text = b"".join(chunks).decode().replace("\r\n", "\n")
-    up = "\033[F\033[F"
-    assert text.startswith("\n         robz[mm]\n\n\n" + up + "user ")
-    updates = text.split(up)[1:]
-    assert len(updates) >= 3
-    assert updates[-1] == ("user          3.000000\n"
-                           "dial          3.000000\n")
-    moving = [float(u.split()[1]) for u in updates[:-1]]
-    assert moving == sorted(moving) and 0 <= moving[0] < moving[-1] < 3
-    # user and dial come from one reading: the same instant on both rows
-    assert all(u.split()[1] == u.split()[3] for u in updates)
+    up = "\033[F" * 3
+    # robz's high limit 1e9 makes the cells 17 wide (BLISS: integer digits of the limits)
+    assert text.startswith("                  robz[mm]\nuser     ")
+    updates = text.split(up)
+    assert len(updates) >= 4
+    assert updates[-1] == ("                  robz[mm]\n"
+                           "user              3.000000\n"
+                           "target            3.000000\n")
+    moving = [float(u.splitlines()[1].split()[1]) for u in updates[:-1]]
+    assert moving == sorted(moving) and 0 <= moving[0] < moving[-1] <= 3
+    assert all(u.splitlines()[2] == "target            3.000000" for u in updates)
 
 
 def test_ctrl_c_during_umv_stops_the_motors(env, capsys):
@@ -352,8 +340,7 @@ def test_ctrl_c_during_umv_stops_the_motors(env, capsys):
         umv(robz, 500)  # 5 s
     assert robz.state == "READY"
     assert 0 < robz.position < 100
-    text = output(capsys)
-    assert text.endswith(f"user {robz.position:17.6f}\ndial {robz.dial:17.6f}\n")
+    assert output(capsys) == "Moving robz from 0.000000 to 500.000000\n"
 
 
 USER_MOTOR = '''\
@@ -397,13 +384,13 @@ def test_commands_work_with_a_user_class_motor(tmp_path, capsys):
         um = session.env["um"]
         capsys.readouterr()
         wa()
-        assert output(capsys).endswith("\n  um\n----\n1.00\n1.00\n")
+        assert output(capsys).endswith("        um\nuser  1.00\ndial  1.00\n")
         sta()
         assert output(capsys) == "Axis    Status\n------  --------\num      UNKNOWN\n"
         mv(um, 2)
         umvr(um, 1)
         assert um.position == 3.0
-        assert output(capsys) == "\n        um\nuser     3.00\ndial     3.00\n"
+        assert output(capsys) == "Moving um from 2.00 to 3.00\n"
         with pytest.raises(ValueError, match="um: 11.0 is too far"):
             mvr(um, 8)
         wm("um")

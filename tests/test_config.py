@@ -47,9 +47,9 @@ class Motorish:
 
     def __init__(self, name: str | None, node: ConfigNode, config: Config) -> None:
         self.name = name
-        config.check_keys(node, ["name", "class", "steps_per_unit", "velocity",
-                                 "acceleration"],
-                          accepted=["backlash", "user_tag", "encoder", "dataset_metadata"])
+        for text in node.check_keys(["name", "class", "steps_per_unit", "velocity", "acceleration"],
+                                    accepted=["backlash", "user_tag", "encoder", "dataset_metadata"]):
+            config.warn(text)
         self.steps_per_unit = node.require("steps_per_unit", float)
         self.velocity = node.get_typed("velocity", float, 1.0)
 
@@ -325,9 +325,15 @@ def test_unknown_class_of_a_controller_names_the_child(errors: Config) -> None:
         "'class:')")
 
 
-def test_missing_class_key(errors: Config) -> None:
-    assert _raises(errors, "no_class") == (
-        "config/classes.yml, line 5, object 'no_class': no 'class:' key says what to create")
+def test_missing_class_key(errors: Config, tmp_path: Path) -> None:
+    # as BLISS's default plugin: a class-less mapping is returned as it is
+    assert errors.get("no_class") is errors.get_config("no_class")
+    assert errors.get("no_class")["velocity"] == 1
+    # with a plugin that creates objects, the class is needed
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "a.yml").write_text("- name: no_class\n  plugin: bliss\n  velocity: 1\n")
+    assert _raises(Config(tmp_path, CLASSES), "no_class") == (
+        "config/a.yml, line 1, object 'no_class': no 'class:' key says what to create")
 
 
 def test_user_module_or_class_missing(errors: Config) -> None:

@@ -219,7 +219,7 @@ def test_axis_settings_persist_across_sessions_until_apply_config(beamline, tmp_
         mx = session.env["mx"]
         assert (mx.dial, mx.position, mx.sign, mx.offset) == (2.0, 3.0, -1, 5.0)
         assert mx.limits == (-10.0, 10.0) and (mx.velocity, mx.acceleration) == (50, 500)
-        with pytest.raises(ValueError, match=r"^mx: move to 11 would exceed high limit \(10\)$"):
+        with pytest.raises(ValueError, match=r"^mx: move to `11.0' would exceed high limit \(10.0\)$"):
             session.env["mv"](mx, 11)
         mx.apply_config()
         assert (mx.dial, mx.position, mx.sign, mx.offset) == (2.0, 2.0, 1, 0.0)

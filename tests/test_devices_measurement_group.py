@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bliss_lite import open_session
+from bliss_lite import current, open_session
 from bliss_lite.config import Config
 from bliss_lite.devices import BUILTIN_CLASSES, CounterContainer, MeasurementGroup
-from bliss_lite.devices import measurement_group as mg_module
 from bliss_lite.settings import StateStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,12 +113,13 @@ def test_info_text(config):
         "  simulation_diode_sampling_controller:diode  simulation_diode_sampling_controller:diode2\n")
 
 
-def test_set_active_calls_the_session_hook(config, monkeypatch):
+def test_set_active_calls_the_session_hook(config):
     chosen = []
-    monkeypatch.setattr(mg_module, "set_active_hook", chosen.append)
+    state = current.SessionState("mg_test", on_set_active_mg=chosen.append)
+    current.activate(state)
     config.get("MG2").set_active()
     assert chosen == [config.get("MG2")]
-    monkeypatch.setattr(mg_module, "set_active_hook", None)
+    current.deactivate(state)
     config.get("MG1").set_active()  # no session: remembered in the store
     assert config.store.get("active_mg") == "MG1"
 

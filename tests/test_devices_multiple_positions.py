@@ -86,7 +86,7 @@ def test_unknown_label_lists_the_valid_ones(demo):
 def test_out_of_limit_target_refused_before_anything_moves(demo):
     att1, att1z = demo.get("att1"), demo.get("att1z")
     att1z.limits = (0, 2)
-    with pytest.raises(ValueError, match=r"att1z: move to 2.5 would exceed high limit \(2\)"):
+    with pytest.raises(ValueError, match=r"att1z: move to `2.5' would exceed high limit \(2.0\)"):
         att1.move("Al200")
     assert att1z.position == 0.0 and att1z.state == "READY"
 

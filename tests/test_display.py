@@ -11,7 +11,7 @@ import pytest
 
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.scanning.display import DISPLAY_MODES, ScanDisplay, ScanPrinter
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 from bliss_lite.settings import StateStore
 
 DIODE3 = "simulation_diode_sampling_controller:diode3"

@@ -12,7 +12,7 @@ import h5py
 import pytest
 
 from bliss_lite import open_session
-from bliss_lite.scanning import scan_meta
+from bliss_lite import scan_meta
 
 TIMINGS = ("START", "PREPARED", "END")
 _forever = threading.Event()

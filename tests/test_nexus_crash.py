@@ -25,7 +25,7 @@ from bliss_lite.nexus import recover_file
 SCANNER = r"""
 import json, sys
 from bliss_lite import open_session
-from bliss_lite.scanning import scan_meta
+from bliss_lite import scan_meta
 
 base, ngroups, nscans, npoints = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 with open_session("demo", verbose=False) as session:

@@ -11,10 +11,9 @@ import time
 import h5py
 import pytest
 
-from bliss_lite import open_session
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWarning, NexusWriter, NexusWriterError, last_entry_number, recover_file
-from bliss_lite.scanning.events import ScanEnd, ScanStart
+from bliss_lite.events import ScanEnd, ScanStart
 
 HOLD_OPEN = r"""
 import sys, time, h5py
@@ -37,11 +36,8 @@ print("closed", flush=True)
 
 
 @pytest.fixture
-def session(tmp_path):
-    with open_session("demo", verbose=False) as s:
-        s.env["SCAN_SAVING"].base_path = str(tmp_path / "scans")
-        s.env["SCAN_DISPLAY"].mode = "off"
-        yield s.env
+def session(nexus_session):
+    return nexus_session.env
 
 
 class FakeScan:

@@ -15,7 +15,7 @@ import h5py
 import numpy
 import pytest
 
-from bliss_lite import open_session
+from conftest import NEXUS_BEAMLINE
 from bliss_lite.nexus import NexusWarning, last_entry_number, recover_file
 
 # Follows the first entry's diode3 in SWMR mode; prints the sizes it saw.
@@ -50,7 +50,7 @@ print(json.dumps(sizes), flush=True)
 SCAN_FOREVER = r"""
 import sys
 from bliss_lite import open_session
-with open_session("demo", verbose=False) as session:
+with open_session("nexus", root=sys.argv[2], verbose=False) as session:
     env = session.env
     env["SCAN_SAVING"].base_path = sys.argv[1]
     env["SCAN_DISPLAY"].mode = "off"
@@ -61,11 +61,8 @@ with open_session("demo", verbose=False) as session:
 
 
 @pytest.fixture
-def session(tmp_path):
-    with open_session("demo", verbose=False) as s:
-        s.env["SCAN_SAVING"].base_path = str(tmp_path / "scans")
-        s.env["SCAN_DISPLAY"].mode = "off"
-        yield s.env
+def session(nexus_session):
+    return nexus_session.env
 
 
 def test_a_swmr_reader_in_another_process_sees_the_scan_grow(session):
@@ -87,9 +84,9 @@ def test_a_swmr_reader_in_another_process_sees_the_scan_grow(session):
 def start_scanning_child(tmp_path) -> tuple[subprocess.Popen, str]:
     """SCAN_FOREVER in a child session with its own state; returns it and its file."""
     env = {**os.environ, "BLISS_LITE_STATE_DIR": str(tmp_path / "child_state")}
-    child = subprocess.Popen([sys.executable, "-c", SCAN_FOREVER, str(tmp_path / "scans")],
+    child = subprocess.Popen([sys.executable, "-c", SCAN_FOREVER, str(tmp_path / "scans"), str(NEXUS_BEAMLINE)],
                              stdout=subprocess.PIPE, text=True, env=env)
-    for line in child.stdout:  # the demo setup file prints a banner first
+    for line in child.stdout:  # skip anything printed before the file name
         if line.startswith("FILE "):
             return child, line[5:].strip()
     child.wait()

@@ -159,7 +159,7 @@ print(json.dumps([opens, failures, errors[:5]]), flush=True)
 
 
 def test_a_swmr_reader_never_fails_to_open(session, tmp_path):
-    registry = __import__("bliss_lite.scanning.scan_meta", fromlist=["x"]).get_user_scan_meta()
+    registry = __import__("bliss_lite.scan_meta", fromlist=["x"]).get_user_scan_meta()
     registry.instrument.set("many", {f"g{i}": {"v": i} for i in range(200)})  # long START and END writing
     filename = session["SCAN_SAVING"].filename
     session["loopscan"](2, 0.01, session["diode3"])

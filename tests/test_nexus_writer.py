@@ -8,10 +8,11 @@ import numpy
 import pytest
 
 from bliss_lite import open_session
+from conftest import NEXUS_BEAMLINE
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus import NexusWarning, NexusWriter
-from bliss_lite.scanning import scan_meta
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite import scan_meta
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 TIMERS = [ChannelSpec("elapsed_time", "timer:elapsed_time", "s", kind="timer"),
           ChannelSpec("epoch", "timer:epoch", "s", kind="timer")]
@@ -189,7 +190,7 @@ def test_plotselect_without_motors_uses_elapsed_time(tmp_path):
 
 def test_a_bad_generator_value_is_skipped_and_the_entry_written(tmp_path):
     # scan_meta drops such values when it gathers them; the writer would too.
-    with open_session("demo", verbose=False) as session:
+    with open_session("nexus", root=NEXUS_BEAMLINE, verbose=False) as session:
         env = session.env
         env["SCAN_SAVING"].base_path = str(tmp_path)
         env["SCAN_DISPLAY"].mode = "off"

@@ -175,7 +175,7 @@ def test_configured_values_are_checked_with_file_and_line(tmp_path, capsys):
     assert not hasattr(saving, "base_pth")
     assert saving.warnings == [
         "sessions/x.yml, line 5, object 'x': scan_saving: SCAN_SAVING.writer must be one of "
-        "hdf5, null, not 'nexus'; ignored",
+        "hdf5, null, external, not 'nexus'; ignored",
         "sessions/x.yml, line 6, object 'x': scan_saving: unknown key 'base_pth' "
         "(did you mean 'base_path'?); ignored",
     ]

@@ -77,7 +77,7 @@ def test_anscan_and_dnscan(env):
     third = axis("third", steps_per_unit=1)
     scan = anscan([(env.roby, 0, 2), (env.robz, 0, 4), (third, 5, 7)], 2, 0, env.diode1)
     assert numpy.allclose(_positions(scan, third), [5, 6, 7])
-    assert scan.scan_info["type"] == "anscan"
+    assert scan.scan_info["type"] == "a3scan"  # BLISS 2.4 types anscan as aNscan
     assert scan.scan_info["title"].startswith("a3scan roby 0.000000 2.000000 robz")
     assert scan.scan_info["title"].endswith("third 5.00000 7.00000 2 0")
     third.move(10)
@@ -131,11 +131,11 @@ def test_count_scans(env):
     scan = timescan(0, env.diode1, npoints=3)
     assert len(scan.get_data()["diode"]) == 3 and scan.scan_info["title"] == "timescan 0 3"
     scan = ct(0.01, env.diode1)
-    assert scan.scan_info["title"] == "ct 0.01" and scan.scan_info["type"] == "ct"
+    assert scan.scan_info["title"] == "ct 0.01 1" and scan.scan_info["type"] == "ct"  # as BLISS 2.4
     assert scan.scan_info["save"] is False and scan.filename is None
     assert len(scan.get_data()["diode"]) == 1
     scan = sct(0.01, env.diode1)
-    assert scan.scan_info["title"] == "sct 0.01" and scan.scan_info["save"] is True
+    assert scan.scan_info["title"] == "ct 0.01 1" and scan.scan_info["save"] is True  # BLISS: sct is a ct
     scan = ct(env.diode2, run=False)
     assert scan.counters == [env.diode2] and scan.scan_info["count_time"] == 1.0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bliss_lite import compat, open_session
+from bliss_lite import current, compat, open_session
 from bliss_lite.scanning import context as scan_context
 from bliss_lite.session import ProtectedNamespace, Session, SessionNotFoundError
 
@@ -25,7 +25,7 @@ def opened():
     sessions: list[Session] = []
 
     def _open(name, root=OK, verbose=False):
-        session = open_session(name, root=root, verbose=verbose)
+        session = open_session(name, root=root, verbose=verbose, protect=True)
         sessions.append(session)
         return session
 
@@ -56,7 +56,7 @@ def test_open_session_is_a_context_manager(_isolated_state):
         session.store.set("test.key", 42)
     assert session.closed
     assert compat.current_session() is None
-    assert scan_context._current is not session.context
+    assert current.active() is None  # no longer the current session
     stored = json.loads((_isolated_state / "main.json").read_text())
     assert stored["test.key"] == 42
     session.close()  # closing twice is harmless
@@ -344,7 +344,8 @@ def test_a_scan_runs_in_the_session(opened):
 def test_compat_imports_in_a_setup_file(opened):
     session = opened("compat")
     env = session.env
-    from bliss_lite.scanning import loopscan, scan_meta
+    from bliss_lite import scan_meta
+    from bliss_lite.scanning import loopscan
     from bliss_lite.commands import wa
 
     names = env["COMPAT"]

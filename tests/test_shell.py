@@ -166,6 +166,8 @@ def test_exit_leaves_and_keeps_the_history(demo, _isolated_state):
     demo.type("'remember me'")
     demo.expect("DEMO [2]: ")
     demo.type("exit()")
+    demo.expect("Do you really want to exit")
+    demo.type("y")
     demo.child.expect(pexpect.EOF, timeout=30)
     assert demo.close() == 0
     history = _isolated_state / "demo.history.sqlite"
@@ -180,6 +182,8 @@ def test_history_is_per_session_and_survives_a_restart(tmp_path):
         first.type("'remembered by demo'")
         first.expect("DEMO [2]: ")
         first.type("exit()")
+        first.expect("Do you really want to exit")
+        first.type("y")
         first.child.expect(pexpect.EOF, timeout=30)
     finally:
         first.close()
@@ -204,6 +208,8 @@ def test_history_is_per_session_and_survives_a_restart(tmp_path):
 
 def test_ctrl_d_leaves(demo):
     demo.child.sendeof()
+    demo.expect("Do you really want to exit")
+    demo.type("y")
     demo.child.expect(pexpect.EOF, timeout=30)
     assert demo.close() == 0
 

@@ -8,7 +8,7 @@ import shutil
 import sys
 from typing import Any
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.commands._format import ERR, MISSING, label, rounded
 from bliss_lite.devices._text import table
 
@@ -37,24 +37,30 @@ def _report(errors: list[str]) -> None:
 
 
 def wa(max_cols: int = MAX_COLS, show_dial: bool = True) -> None:
-    """Where all: every motor's user (and dial) position, with its display digits."""
-    print("Current Positions: user")
-    if show_dial:
-        print("                   dial")
+    """Where all: every motor's user (and dial) position, with its display digits,
+    laid out as BLISS 2.4 prints it (``max_cols`` - 1 motors per block)."""
+    axes = lookup.motors()
+    if not axes:
+        print("No motor defined in session")
+        return
     errors: list[str] = []
-    columns = []
-    for axis in _session.motors():
-        user = _read(axis, "position", errors)
-        dial = _read(axis, "dial", errors) if show_dial else None
-        columns.append((label(axis), rounded(axis, user), rounded(axis, dial)))
+    rows: list[list[str]] = []
+    per_block = max(1, max_cols - 1)
+    for start in range(0, len(axes), per_block):
+        if rows:
+            rows.append([])
+        header, user, dial = [""], ["user"], ["dial"]
+        for axis in axes[start:start + per_block]:
+            header.append(label(axis))
+            position = _read(axis, "position", errors)
+            user.append(rounded(axis, position))
+            dial.append(rounded(axis, _read(axis, "dial", errors) if position != ERR else ERR))
+        rows.extend([header, user, dial] if show_dial else [header, user])
+    width = max(len(r) for r in rows)
+    widths = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(width)]
+    print("\n".join("  ".join((r[i] if i < len(r) else "").rjust(w) for i, w in enumerate(widths))
+                    for r in rows))
     _report(errors)
-    for start in range(0, max(len(columns), 1), max_cols):
-        chunk = columns[start:start + max_cols]
-        rows = [[c[1] for c in chunk]]
-        if show_dial:
-            rows.append([c[2] for c in chunk])
-        print("")
-        print(table(rows, headers=[c[0] for c in chunk], align="right"))
 
 
 def wu(max_cols: int = MAX_COLS) -> None:
@@ -64,8 +70,8 @@ def wu(max_cols: int = MAX_COLS) -> None:
 
 def _axis_of(item: Any) -> Any:
     if isinstance(item, str):
-        return _session.find_axis(item)
-    if _session.is_movable(item):
+        return lookup.find_axis(item)
+    if lookup.is_movable(item):
         return item
     raise TypeError(f"wm: expected motors or motor names, got {item!r}; "
                     f"intended usage is wm(axis1, axis2, ...)")
@@ -124,19 +130,27 @@ def wm(*axes: Any, max_cols: int = MAX_COLS) -> None:
         print(text)
 
 
-def sta() -> None:
-    """The state of every motor."""
+def stm(*axes: Any, read_hw: bool = False) -> None:
+    """The state of the given motors (objects or names); ``read_hw``: ask the
+    controller now instead of the last known state."""
     rows = []
     errors: list[str] = []
-    for axis in _session.motors():
-        rows.append([axis.name, str(_read(axis, "state", errors, missing="UNKNOWN"))])
+    attr = "hw_state" if read_hw else "state"
+    for item in axes:
+        axis = _axis_of(item)
+        rows.append([axis.name, str(_read(axis, attr, errors, missing="UNKNOWN"))])
     print(table(rows, headers=["Axis", "Status"]))
     _report(errors)
 
 
+def sta(read_hw: bool = False) -> None:
+    """The state of every motor."""
+    stm(*lookup.motors(), read_hw=read_hw)
+
+
 def lsmot() -> None:
     """The names of the session's motors."""
-    names = sorted((axis.name for axis in _session.motors()), key=str.casefold)
+    names = sorted((axis.name for axis in lookup.motors()), key=str.casefold)
     if not names:
         print("No motor found in current session's config.")
         return
@@ -160,8 +174,8 @@ def lscnt(counter_container: Any = None) -> None:
     from bliss_lite.devices.protocols import CounterContainer
 
     if counter_container is None:
-        counters = _session.counters()
-    elif _session.is_counter(counter_container):
+        counters = lookup.counters()
+    elif lookup.is_counter(counter_container):
         counters = [counter_container]
     elif isinstance(counter_container, CounterContainer):
         counters = list(counter_container.counters)
@@ -181,9 +195,9 @@ def lscnt(counter_container: Any = None) -> None:
 
 def lsmg() -> None:
     """The measurement groups; ``*`` marks ACTIVE_MG."""
-    active = _session.active_mg_name()
+    active = lookup.active_mg_name()
     text = ""
-    for group in _session.measurement_groups():
+    for group in lookup.measurement_groups():
         text += f" * {group.name}\n" if group.name == active else f"   {group.name}\n"
     print(text)
 
@@ -191,7 +205,7 @@ def lsmg() -> None:
 def lsobj(pattern: str | None = None) -> None:
     """The session objects whose name matches ``pattern`` (``*`` and ``?`` work)."""
     pattern = "*" if pattern is None else pattern
-    for name in _session.object_names():
+    for name in lookup.object_names():
         if fnmatch.fnmatchcase(name, pattern):
             print(name, end="  ")
     print("")
@@ -199,7 +213,7 @@ def lsobj(pattern: str | None = None) -> None:
 
 def lsconfig() -> None:
     """Every object of the configuration (not only the session's), by class."""
-    config = _session.config()
+    config = lookup.config()
     if config is None:
         print("No configuration loaded.")
         return

@@ -1,24 +1,34 @@
-"""Moving motors from the shell: ``mv``, ``mvr``, ``umv``, ``umvr`` (SPEC 5.4).
+"""Moving motors from the shell: ``mv``, ``mvr``, ``mvd``, ``mvdr``, ``move``, ``umv``,
+``umvr``, ``umvd``, ``umvdr``, ``rockit``, ``sync`` (SPEC 5.4, BLISS 2.4).
 
 Every call is checked completely before anything moves: the argument pattern
 (motor, position, motor, position, ...), the type of each position, the limits of
-each target, the labels of MultiplePositions devices.  Then all motors start
-together and the call returns when they have all arrived; an interruption
-(Ctrl-C) stops them.  ``umv``/``umvr`` show the positions while moving (updated
-in place on a terminal) and the final ones.
+each target (for a calc axis, of its reals too), the labels of MultiplePositions
+devices, a calc axis given with one of its reals.  Then all motors start together
+(the calc axes of one controller in one calculation) and the call returns when they
+have all arrived; an interruption (Ctrl-C) stops them.
+
+``umv`` and friends show, as BLISS 2.4 does, a block of the axes (with the reals of
+calc axes) updated in place on a terminal: labels, ``user`` positions, ``target``
+positions; without a terminal they print ``Moving roby from 0.000000 to 1.000000``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+import shutil
 import sys
+import threading
 import time
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-from bliss_lite.commands import _session
+from bliss_lite.commands import lookup
 from bliss_lite.commands._format import label
 from bliss_lite.devices._text import digits_of
+from bliss_lite.devices.motion import Axis, Group, get_real_axes
+from bliss_lite.devices.motion.group import check_group, start_checked
 
 #: Seconds between two updates of the ``umv`` display.
 REFRESH_PERIOD = 0.1
@@ -45,7 +55,16 @@ def _usage(fname: str, relative: bool) -> str:
     return f"{fname}(motor1, {what}1, motor2, {what}2, ...)"
 
 
-def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
+def _user_target(fname: str, obj: Any, value: float, relative: bool, dial: bool) -> float:
+    if dial and not callable(getattr(obj, "dial2user", None)):
+        raise TypeError(f"{fname}: {obj.name} has no dial position")
+    if relative:
+        start = obj._set_position if isinstance(obj, Axis) else obj.position
+        return start + (value * obj.sign if dial else value)
+    return obj.dial2user(value) if dial else value
+
+
+def _parse(fname: str, args: Sequence[Any], relative: bool, dial: bool = False) -> list[_Request]:
     """The checked requests of a call, or one clear error; nothing has moved."""
     if not args or len(args) % 2:
         count = f"{len(args)} argument" + ("" if len(args) == 1 else "s")
@@ -54,22 +73,20 @@ def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
     seen: dict[int, str] = {}
     for index in range(0, len(args), 2):
         obj, value = args[index], args[index + 1]
-        if _session.is_multiple_positions(obj):
-            if relative:
+        if lookup.is_multiple_positions(obj):
+            if relative or dial:
                 raise TypeError(f"{fname}: {obj.name} moves to named positions; use "
                                 f"mv({obj.name}, label) or {obj.name}.move(label)")
             obj.check_label(value)
             targets = obj.targets_dict[value]
             requests.append(_Request(obj, value, [t["axis"] for t in targets],
                                      [t["destination"] for t in targets]))
-        elif _session.is_movable(obj):
+        elif lookup.is_movable(obj):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 kind = "displacement" if relative else "position"
                 raise TypeError(f"{fname}: the {kind} for {obj.name} must be a number, "
                                 f"got {value!r}")
-            target = float(value)
-            if relative:
-                target += obj.position
+            target = _user_target(fname, obj, float(value), relative, dial)
             if not math.isfinite(target):
                 raise ValueError(f"{fname}: cannot move {obj.name} to {target}")
             obj.check_target(target)
@@ -88,6 +105,10 @@ def _parse(fname: str, args: Sequence[Any], relative: bool) -> list[_Request]:
                 raise ValueError(f"{fname}: {axis.name} would be moved twice "
                                  f"(by {first} and by {second})")
             seen[id(axis)] = requests[-1].obj.name
+    axes = {r.obj: r.target for r in requests if isinstance(r.obj, Axis)}
+    if axes:
+        Group(*axes)          # a calc axis with one of its reals: BLISS's RuntimeError
+        check_group(axes)     # the limits of the reals of calc axes
     return requests
 
 
@@ -95,9 +116,14 @@ def _start(requests: list[_Request]) -> None:
     """Start every move (without waiting); stop the started ones on failure."""
     started: list[_Request] = []
     try:
-        for request in requests:
+        others = [r for r in requests if not isinstance(r.obj, Axis)]
+        for request in others:
             request.obj.move(request.target, wait=False)
             started.append(request)
+        axes = [r for r in requests if isinstance(r.obj, Axis)]
+        if axes:
+            start_checked({r.obj: r.target for r in axes})
+            started.extend(axes)
     except BaseException:
         _stop(started)
         raise
@@ -113,19 +139,28 @@ def _stop(requests: list[_Request]) -> None:
 
 
 def _wait(requests: list[_Request]) -> None:
+    error: BaseException | None = None
     for request in requests:
         for axis in request.axes:
-            axis.wait_move()
+            try:
+                axis.wait_move()
+            except Exception as exc:  # every motor is waited for; the first error raises
+                error = error or exc
+    if error is not None:
+        raise error
 
 
-def _move(fname: str, args: Sequence[Any], relative: bool) -> None:
-    requests = _parse(fname, args, relative)
+def _move(fname: str, args: Sequence[Any], relative: bool, dial: bool = False,
+          wait: bool = True) -> list[_Request]:
+    requests = _parse(fname, args, relative, dial)
     _start(requests)
-    try:
-        _wait(requests)
-    except BaseException:
-        _stop(requests)
-        raise
+    if wait:
+        try:
+            _wait(requests)
+        except BaseException:
+            _stop(requests)
+            raise
+    return requests
 
 
 def mv(*args: Any) -> None:
@@ -139,6 +174,50 @@ def mvr(*args: Any) -> None:
     _move("mvr", args, relative=True)
 
 
+def mvd(*args: Any) -> None:
+    """Move motors to absolute dial positions: ``mvd(roby, 1)``."""
+    _move("mvd", args, relative=False, dial=True)
+
+
+def mvdr(*args: Any) -> None:
+    """Move motors by relative dial displacements: ``mvdr(roby, 0.1)``."""
+    _move("mvdr", args, relative=True, dial=True)
+
+
+def move(*args: Any, wait: bool = True, relative: bool = False, dial: bool = False,
+         print_motion: bool = True, display_dependencies: bool = False) -> None:
+    """``move(roby, 1, robz, 2, wait=True, relative=False, dial=False)``: mv with its
+    options; ``print_motion`` prints ``Moving roby from ... to ...``.  A ``{axis:
+    position}`` mapping or a motor group with a list of positions is accepted too."""
+    args = _pairs(args)
+    requests = _parse("move", args, relative, dial)
+    if print_motion:
+        _print_motions(requests, display_dependencies)
+    _start(requests)
+    if wait:
+        try:
+            _wait(requests)
+        except BaseException:
+            _stop(requests)
+            raise
+
+
+def _pairs(args: tuple) -> tuple:
+    """``({ax: pos},)`` and ``(group, [positions])`` as ``(ax, pos, ...)``."""
+    if len(args) == 1 and isinstance(args[0], dict):
+        return tuple(x for pair in args[0].items() for x in pair)
+    if len(args) == 2 and hasattr(args[0], "axes_with_reals"):
+        return tuple(x for pair in zip(args[0].axes.values(), args[1]) for x in pair)
+    return args
+
+
+def _print_motions(requests: list[_Request], with_reals: bool = False) -> None:
+    for request in requests:
+        for axis, target in zip(request.axes, request.destinations):
+            rounder = getattr(axis, "axis_rounder", lambda v, a=axis: f"{v:.{digits_of(a)}f}")
+            print(f"Moving {axis.name} from {rounder(axis.position)} to {rounder(target)}")
+
+
 def umv(*args: Any) -> None:
     """Like :func:`mv`, showing the positions while moving."""
     _umove("umv", args, relative=False)
@@ -149,87 +228,167 @@ def umvr(*args: Any) -> None:
     _umove("umvr", args, relative=True)
 
 
-# -- the live display ---------------------------------------------------------------------
+def umvd(*args: Any) -> None:
+    """Like :func:`mvd` (dial targets), showing the user positions while moving."""
+    _umove("umvd", args, relative=False, dial=True)
 
-def _column_width(axis: Any, target: float) -> int:
-    """The widest value ``umv`` may print for ``axis``: its finite limits (user and
-    dial), where it is and where it goes, with its display digits."""
-    to_dial = getattr(axis, "user2dial", None)
-    values = [target, to_dial(target) if callable(to_dial) else target]
-    for attr in ("limits", "dial_limits", "position", "dial"):
-        value = getattr(axis, attr, None)
-        values.extend(value if isinstance(value, tuple) else [value])
+
+def umvdr(*args: Any) -> None:
+    """Like :func:`mvdr` (relative dial), showing the user positions while moving."""
+    _umove("umvdr", args, relative=True, dial=True)
+
+
+# -- the live display (BLISS 2.4's umv block) ------------------------------------------------
+
+def _max_value_length(axis: Any) -> int:
+    """The widest value the axis may show: integer part of its limits, plus digits."""
+    values = []
+    for attr in ("limits", "dial_limits"):
+        pair = getattr(axis, attr, None)
+        values.extend(pair if isinstance(pair, tuple) else ())
+    size = max((f"{float(v):f}".find(".") for v in values), default=1)
     digits = digits_of(axis)
-    return max((len(f"{float(v):.{digits}f}") for v in values
-                if isinstance(v, numbers.Real) and math.isfinite(v)), default=1)
-
-
-def _user_and_dial(axis: Any) -> tuple[float, float]:
-    """One reading of the axis: the user position is computed from the same dial
-    reading when the axis can convert, so both rows show the same instant."""
-    dial = axis.dial
-    to_user = getattr(axis, "dial2user", None)
-    return (to_user(dial) if callable(to_user) else axis.position), dial
+    return size + digits + 1 if digits else size
 
 
 class _Display:
-    """The ``umv`` table: a header of motor names, rows ``user`` and ``dial``."""
+    """Labels, ``user`` and ``target`` rows of the moving axes, as BLISS's umv."""
 
-    def __init__(self, axes: list[Any], targets: list[float], stream: Any) -> None:
+    def __init__(self, axes: list[Any], targets: dict[int, float], stream: Any) -> None:
         self.axes = axes
+        self.targets = targets
         self.stream = stream
-        self.live = bool(getattr(stream, "isatty", lambda: False)())
-        names = [label(a) for a in axes]
-        width = max([len(n) for n in names] + [8] +
-                    [_column_width(a, t) for a, t in zip(axes, targets)])
-        self.formats = [f">{width}.{digits_of(a)}f" for a in axes]
-        header = "  ".join(format(n, f"^{width}") for n in names)
-        self.header = (" " * 5 + header).rstrip()
+        self.labels = [label(a) for a in axes]
+        width = max([_max_value_length(a) for a in axes] + [len(n) for n in self.labels] + [8])
+        self.width = width
+        self.formats = [f">{width}.0{digits_of(a)}f" for a in axes]
+        columns = shutil.get_terminal_size((80, 20)).columns - 9
+        per_row = max(1, (columns + 2) // (width + 2))
+        if len(axes) > 10:
+            per_row = max(per_row, -(-len(axes) // 2))
+        self.per_row = per_row
+        self.lines_drawn = 0
 
-    def rows(self) -> str:
-        readings = [_user_and_dial(a) for a in self.axes]
-        user = "  ".join(format(r[0], f) for r, f in zip(readings, self.formats))
-        dial = "  ".join(format(r[1], f) for r, f in zip(readings, self.formats))
-        return f"user {user}\ndial {dial}\n"
+    def render(self) -> str:
+        blocks = []
+        for start in range(0, len(self.axes), self.per_row):
+            index = range(start, min(start + self.per_row, len(self.axes)))
+            labels = "  ".join(format(self.labels[i], f">{self.width}") for i in index)
+            users = []
+            for i in index:
+                try:
+                    users.append(format(self.axes[i].position, self.formats[i]))
+                except Exception:
+                    users.append(format("!ERR", f">{self.width}"))
+            targets = "  ".join(format(self.targets.get(id(self.axes[i]), math.nan),
+                                       self.formats[i]) for i in index)
+            blocks.append(f"         {labels}\nuser     {'  '.join(users)}\ntarget   {targets}")
+        return "\n\n".join(blocks) + "\n"
 
-    def start(self) -> None:
-        self.stream.write(f"\n{self.header}\n")
-        if self.live:
-            self.stream.write("\n\n")
+    def draw(self) -> None:
+        text = self.render()
+        up = "\033[F" * self.lines_drawn
+        self.stream.write(up + text)
         self.stream.flush()
-
-    def update(self) -> None:
-        if self.live:
-            self.stream.write("\033[F\033[F" + self.rows())
-            self.stream.flush()
-
-    def finish(self) -> None:
-        self.stream.write(("\033[F\033[F" if self.live else "") + self.rows())
-        self.stream.flush()
+        self.lines_drawn = text.count("\n")
 
 
-def _umove(fname: str, args: Sequence[Any], relative: bool) -> None:
-    requests = _parse(fname, args, relative)
+def _umove(fname: str, args: Sequence[Any], relative: bool, dial: bool = False) -> None:
+    requests = _parse(fname, args, relative, dial)
+    stream = sys.stdout
+    if not bool(getattr(stream, "isatty", lambda: False)()):
+        # BLISS without a terminal: the motions are printed, then the move runs
+        _print_motions(requests)
+        _start(requests)
+        try:
+            _wait(requests)
+        except BaseException:
+            _stop(requests)
+            raise
+        return
     axes: list[Any] = []
-    targets: list[float] = []
+    targets: dict[int, float] = {}
     for request in requests:
-        axes.extend(request.axes)
-        targets.extend(request.destinations)
-    display = _Display(axes, targets, sys.stdout)
-    display.start()
+        for axis, target in zip(request.axes, request.destinations):
+            axes.append(axis)
+            targets[id(axis)] = target
+    for real in get_real_axes(*[a for a in axes if isinstance(a, Axis)]):
+        if id(real) not in targets:
+            axes.append(real)
     _start(requests)
+    for axis in axes:
+        if id(axis) not in targets:
+            targets[id(axis)] = axis._set_position if isinstance(axis, Axis) else axis.position
+    display = _Display(axes, targets, stream)
     try:
-        if display.live:
-            next_update = 0.0
-            while any(getattr(a, "is_moving", False) for a in axes):
-                now = time.monotonic()
-                if now >= next_update:
-                    display.update()
-                    next_update = now + REFRESH_PERIOD
-                time.sleep(_POLL_PERIOD)
+        display.draw()
+        next_update = time.monotonic() + REFRESH_PERIOD
+        while any(getattr(a, "is_moving", False) for a in axes):
+            if time.monotonic() >= next_update:
+                display.draw()
+                next_update = time.monotonic() + REFRESH_PERIOD
+            time.sleep(_POLL_PERIOD)
         _wait(requests)
     except BaseException:
         _stop(requests)
         raise
     finally:
-        display.finish()
+        display.draw()
+
+
+# -- rocking, synchronising -----------------------------------------------------------------
+
+@contextlib.contextmanager
+def rockit(motor: Any, total_move: float) -> Iterator[None]:
+    """Rock ``motor`` between its position ± ``total_move``/2 while the block runs;
+    it goes back where it was afterwards::
+
+        with rockit(mot1, 10):
+            ascan(mot2, -1, 1, 10, 0.1, diode)
+    """
+    if motor.is_moving:
+        raise RuntimeError(f"Motor {motor.name} is moving")
+    start = motor.position
+    lower, upper = start - total_move / 2, start + total_move / 2
+    motor.check_target(lower)
+    motor.check_target(upper)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def rock() -> None:
+        try:
+            while not stop.is_set():
+                for target in (lower, upper):
+                    if stop.is_set():
+                        break
+                    motor.move(target)
+        except BaseException as exc:  # reported when the block ends
+            if not stop.is_set():
+                failure.append(exc)
+
+    thread = threading.Thread(target=rock, name=f"rockit {motor.name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        motor.stop()
+        thread.join()
+        motor.move(start)
+    if failure:
+        raise failure[0]
+
+
+def sync(*axes: Any) -> None:
+    """Re-read position and state of ``axes`` (objects or names; all when none)."""
+    print("Forcing axes synchronization with hardware")
+    targets = [lookup.find_axis(a) if isinstance(a, str) else a for a in axes] \
+        if axes else lookup.motors()
+    for axis in targets:
+        sync_hard = getattr(axis, "sync_hard", None)
+        if not callable(sync_hard):
+            continue
+        try:
+            sync_hard()
+        except Exception as exc:
+            print(f"Synchronization error for axis '{axis.name}': {exc}", file=sys.stderr)

@@ -6,7 +6,8 @@ bliss.shell.standard import wa`` (also ``bliss.common.standard``,
 ``bliss.config.static.get_config``, ``bliss.current_session``) resolve to
 bliss_lite — only when the real
 ``bliss`` package is not importable (the finder is consulted last).
-``set_session()`` tells ``bliss.setup_globals`` which namespace is live.
+``bliss.setup_globals`` and ``bliss.current_session`` show the current session
+(:mod:`bliss_lite.current`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from __future__ import annotations
 import sys
 from typing import Any, MutableMapping
 
-from bliss_lite.compat.finder import NAMES, BlissCompatFinder
+from bliss_lite import current
+from bliss_lite.compat.finder import NAMES, BlissCompatFinder, current_session
 
-__all__ = ["install", "uninstall", "installed", "set_session", "namespace", "current_session", "NAMES"]
+__all__ = ["install", "uninstall", "installed", "namespace", "current_session", "NAMES"]
 
 _finder = BlissCompatFinder()
-_session: Any = None
-_empty: dict[str, Any] = {}
 
 
 def install() -> None:
@@ -48,19 +48,7 @@ def installed() -> bool:
     return _finder in sys.meta_path
 
 
-def set_session(session: Any) -> None:
-    """Make ``session`` (with an ``env`` mapping) the one ``bliss.setup_globals`` shows; None to unset."""
-    global _session
-    _session = session
-
-
-def current_session() -> Any:
-    """The session set with :func:`set_session`, or None."""
-    return _session
-
-
 def namespace() -> MutableMapping[str, Any]:
     """The live session namespace (an empty dict when no session is open)."""
-    if _session is None:
-        return _empty
-    return _session.env
+    state = current.active()
+    return {} if state is None else state.namespace

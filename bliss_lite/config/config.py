@@ -7,16 +7,46 @@ import importlib
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from bliss_lite.config.node import ConfigError, ConfigNode
-from bliss_lite.config.registry import ClassEntry, close_class_names
+from bliss_lite.config.registry import BLISS_MODULES, ClassEntry, close_class_names
 from bliss_lite.config.tree import holder_of, load_tree
 
 if TYPE_CHECKING:
     from bliss_lite.settings import StateStore
 
 __all__ = ["Config", "UnknownObjectError"]
+
+
+class ConfigRoot(type(Path())):  # type: ignore[misc]
+    """The beamline directory (a Path) that is also BLISS's root node of the
+    configuration: ``config.root["scan_saving"]`` reads the root ``__init__.yml``."""
+
+    node: ConfigNode
+
+    def __getitem__(self, key: str) -> Any:
+        return self.node[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.node.get(key, default)
+
+    def keys(self) -> Any:
+        return self.node.keys()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.node
+
+
+def _plugin(node: ConfigNode) -> str | None:
+    """The ``plugin:`` of a mapping, its own or inherited from a mapping above."""
+    current: ConfigNode | None = node
+    while current is not None:
+        plugin = current.get("plugin")
+        if isinstance(plugin, str):
+            return plugin
+        current = current.parent
+    return None
 
 
 class UnknownObjectError(ConfigError, KeyError):
@@ -37,11 +67,17 @@ class Config:
 
     def __init__(self, root: Path | str, classes: Mapping[str, ClassEntry] | None = None,
                  store: "StateStore | None" = None) -> None:
-        self.root = Path(root).resolve()
+        self.root = ConfigRoot(Path(root).resolve())
         if not self.root.is_dir():
             raise ConfigError(f"beamline directory '{root}' does not exist")
         self.classes: dict[str, ClassEntry] = dict(classes or {})
         self.store = store
+        #: ``config.get(session_name)``: called with the name, returns the session
+        #: (the session layer sets it; without it a session name is refused)
+        self.session_factory: Callable[[str], Any] | None = None
+        self._load()
+
+    def _load(self) -> None:
         tree = load_tree(self.root)
         self.beacon_mode: bool = tree.beacon_mode
         self.root_settings: ConfigNode = tree.root_settings
@@ -54,7 +90,13 @@ class Config:
         self._controllers: dict[int, Any] = {}
         self._creating: list[str] = []      # names being created (cycle detection)
         self._building: set[int] = set()     # controller mappings being created
-        self._lock = threading.RLock()
+        self._lock = getattr(self, "_lock", None) or threading.RLock()
+        self.root.node = self.root_settings
+
+    def reload(self) -> None:
+        """Read the files again; objects are created anew on their next ``get()``."""
+        with self._lock:
+            self._load()
 
     def __repr__(self) -> str:
         layout = "Beacon" if self.beacon_mode else "bliss_lite"
@@ -67,6 +109,11 @@ class Config:
     def names(self) -> list[str]:
         """Every named object (sessions excluded), in file order."""
         return list(self._nodes)
+
+    @property
+    def names_list(self) -> list[str]:
+        """Every name of the configuration, objects then sessions (BLISS's ``names_list``)."""
+        return list(self._nodes) + [name for name in self.sessions if name not in self._nodes]
 
     @property
     def instances(self) -> dict[str, Any]:
@@ -100,14 +147,6 @@ class Config:
             if text not in self.warnings:
                 self.warnings.append(text)
 
-    def check_keys(self, node: ConfigNode, known: Iterable[str],
-                   accepted: Iterable[str] = ()) -> list[str]:
-        """:meth:`ConfigNode.check_keys`, adding new warnings to :attr:`warnings`."""
-        found = node.check_keys(known, accepted)
-        for text in found:
-            self.warn(text)
-        return found
-
     # -- objects --------------------------------------------------------------------------
 
     def get(self, name: str) -> Any:
@@ -116,6 +155,8 @@ class Config:
         with self._lock:
             if name in self._instances:
                 return self._instances[name]
+            if name in self.sessions and name not in self._nodes and self.session_factory:
+                return self.session_factory(name)
             node = self.get_config(name)
             if name in self._creating:
                 chain = " -> ".join(self._creating[self._creating.index(name):] + [name])
@@ -154,15 +195,44 @@ class Config:
                              node, key) from None
         return obj
 
+    def _entry(self, node: ConfigNode) -> ClassEntry | None:
+        """The built-in class a mapping names, as BLISS resolves it: ``class:`` (any
+        case: ``Mockup`` is ``mockup``), else, without a class, the one a BLISS ``module:``
+        names (``module: mockup`` → ``mockup``)."""
+        candidates = [node.get("class")]
+        module = node.get("module")
+        if candidates[0] is None and isinstance(module, str) and module in BLISS_MODULES:
+            candidates.append(module.rsplit(".", 1)[-1])
+        lowered = {name.lower(): entry for name, entry in self.classes.items()}
+        for name in candidates:
+            if isinstance(name, str):
+                entry = self.classes.get(name) or lowered.get(name.lower())
+                if entry is not None:
+                    return entry
+        return None
+
+    def _is_user_class(self, node: ConfigNode) -> bool:
+        """``package:`` (a full module path), or a ``module:`` of the beamline that is
+        not a BLISS module bliss_lite provides."""
+        if "package" in node:  # a BLISS package bliss_lite provides is a built-in class
+            package = node.get("package")
+            return not (isinstance(package, str) and self._entry(node) is not None
+                        and package.removeprefix("bliss.controllers.") in BLISS_MODULES)
+        if "module" not in node:
+            return False
+        return node.get("module") not in BLISS_MODULES or self._entry(node) is None
+
     def _create(self, name: str, node: ConfigNode) -> Any:
-        cls = node.get("class")
-        entry = self.classes.get(cls) if isinstance(cls, str) else None
-        if "module" in node or (entry is not None and not entry.controller):
+        if self._is_user_class(node):
             return self._build(name, node)
+        entry = self._entry(node)
         if entry is not None:
-            return self._controller(node, name)
+            return self._build(name, node) if not entry.controller else self._controller(node, name)
         holder = holder_of(node)
         if holder is None:
+            cls = node.get("class")
+            if cls is None and _plugin(node) in (None, "default"):
+                return node       # BLISS's default plugin: the mapping itself
             if cls is None:
                 raise node.error("no 'class:' key says what to create", "name")
             raise node.error(self._unknown_class_message(cls), "class")
@@ -186,22 +256,25 @@ class Config:
 
     def _build(self, name: str | None, node: ConfigNode) -> Any:
         """A controller or object from its own mapping (user class or registered)."""
-        if "module" in node:
+        if self._is_user_class(node):
             cls = self._user_class(node)
+            create = getattr(cls, "__lite_create__", None)  # a class that wants the Config
+            if callable(create):
+                return self._call(create, name, node)
             return self._call(lambda n, nd, _cfg: cls(n, nd), name, node)
-        cls = node.get("class")
-        entry = self.classes.get(cls) if isinstance(cls, str) else None
+        entry = self._entry(node)
         if entry is None:
-            raise node.error(self._unknown_class_message(cls), "class")
+            raise node.error(self._unknown_class_message(node.get("class")), "class")
         return self._call(entry.factory, name, node)
 
     def _user_class(self, node: ConfigNode) -> type:
-        module, cls = node.get("module"), node.get("class")
+        key = "package" if "package" in node else "module"
+        module, cls = node.get(key), node.get("class")
         if not isinstance(module, str) or not module:
-            raise node.error(f"'module' must be a Python module name, got {module!r}", "module")
+            raise node.error(f"'{key}' must be a Python module name, got {module!r}", key)
         if not isinstance(cls, str) or not cls:
-            raise node.error(f"'module: {module}' needs a 'class:' naming the class to create",
-                             "module")
+            raise node.error(f"'{key}: {module}' needs a 'class:' naming the class to create",
+                             key)
         root = str(self.root)
         added = root not in sys.path
         if added:
@@ -210,7 +283,7 @@ class Config:
             imported = importlib.import_module(module)
         except Exception as exc:
             raise node.error(f"cannot import module '{module}' for class '{cls}' "
-                             f"({type(exc).__name__}: {exc})", "module") from exc
+                             f"({type(exc).__name__}: {exc})", key) from exc
         finally:
             if added and root in sys.path:
                 sys.path.remove(root)

@@ -11,7 +11,18 @@ from bliss_lite.config.node import ConfigNode
 if TYPE_CHECKING:
     from bliss_lite.config.config import Config
 
-__all__ = ["ClassEntry", "Factory", "close_class_names"]
+__all__ = ["BLISS_MODULES", "ClassEntry", "Factory", "close_class_names"]
+
+#: ``module:`` values of BLISS configurations that name BLISS's own controller
+#: modules (``bliss.controllers.X``, ``bliss.controllers.motors.X`` for emotion):
+#: with one of them the ``class:`` (or the module's name) is looked up among the
+#: built-in classes instead of being imported from the beamline directory.
+BLISS_MODULES = frozenset({
+    "mockup", "motors.mockup", "simulation_diode", "simulation_counter",
+    "multiplepositions", "measurementgroup",
+    "mca", "mca.simulation", "lima", "lima.lima_base", "expression_based_calc",
+    "simulation_calc_counter", "demo.sample_stage_diode", "demo.fixed_data_diode",
+})
 
 Factory = Callable[[str | None, ConfigNode, "Config"], Any]
 

@@ -7,7 +7,15 @@ through :data:`BUILTIN_CLASSES`.
 
 from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.measurement_group import MeasurementGroup
-from bliss_lite.devices.mockup import AxisConfig, MockupAxis, MockupController
+from bliss_lite.devices.mockup import FaultyMockup, Mockup, MockupAxis, MockupController, SimulatedClock
+from bliss_lite.devices.motion import (
+    Axis,
+    AxisConfig,
+    CalcController,
+    Controller,
+    Group,
+    Slits,
+)
 from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.multiple_positions import MultiplePositions
 from bliss_lite.devices.protocols import (
@@ -17,14 +25,22 @@ from bliss_lite.devices.protocols import (
     HasMetadataForScan,
     Movable,
     PreparesForScan,
-    ScanPlan,
+    ScanOutline,
 )
 from bliss_lite.devices.registry import BUILTIN_CLASSES
 from bliss_lite.devices.simulation_counter import SimulationCounter
 from bliss_lite.devices.simulation_diode import SamplingMode, SimulationDiode
 
 __all__ = [
+    "Axis",
     "AxisConfig",
+    "CalcController",
+    "Controller",
+    "FaultyMockup",
+    "Group",
+    "Mockup",
+    "SimulatedClock",
+    "Slits",
     "AxisState",
     "BUILTIN_CLASSES",
     "ChannelSpec",
@@ -38,7 +54,7 @@ __all__ = [
     "MultiplePositions",
     "PreparesForScan",
     "SamplingMode",
-    "ScanPlan",
+    "ScanOutline",
     "move_together",
     "SimulationCounter",
     "SimulationDiode",

@@ -4,8 +4,8 @@ The counters are named in the configuration and obtained on first use through
 the configuration (``config.get(name)``), so a group can be created before its
 counters.  The disabled set persists in the session store under
 ``mg.<name>.disabled`` (counter fullnames).  Which group is active (``ACTIVE_MG``)
-is the session's business: :meth:`MeasurementGroup.set_active` calls
-:data:`set_active_hook`, which the session installs.
+is the session's business: :meth:`MeasurementGroup.set_active` calls the current
+session's ``on_set_active_mg`` (:mod:`bliss_lite.current`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ import fnmatch
 import itertools
 from typing import Any, Callable, Iterable, Sequence
 
+from bliss_lite import current
 from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys, store_of, warn
 from bliss_lite.devices.protocols import Counter, CounterContainer
-
-#: Called with the group by :meth:`MeasurementGroup.set_active`; set by the session.
-set_active_hook: Callable[["MeasurementGroup"], None] | None = None
 
 
 class MeasurementGroup:
@@ -152,8 +150,9 @@ class MeasurementGroup:
 
     def set_active(self) -> None:
         """Make this group ``ACTIVE_MG``."""
-        if set_active_hook is not None:
-            set_active_hook(self)
+        state = current.active()
+        if state is not None and state.on_set_active_mg is not None:
+            state.on_set_active_mg(self)
         elif self._store is not None:
             self._store.set("active_mg", self.name)
 

@@ -1,649 +1,481 @@
-"""Simulated motors: the ``mockup`` controller and its axes (SPEC 3.3).
+"""Simulated motors: BLISS's ``Mockup`` controller, its axes, ``FaultyMockup`` (SPEC 3.3).
 
-A move takes the time a trapezoidal velocity profile would take, in simulated
-time: starting a move records a :class:`~bliss_lite.devices.trajectory.TrapezoidMove`
-and the axis computes where it is whenever asked; ``wait_move()`` sleeps only the
-time that remains.  No thread runs per move.
+A move takes the time a trapezoidal velocity profile would take: starting a move
+records a :class:`~bliss_lite.devices.trajectory.TrapezoidMove` (two with a backlash)
+and the axis computes where it is whenever asked; ``wait_move()`` sleeps only the time
+that remains.  No thread runs per move.  Time comes from the controller's ``clock``: the
+real one by default, a :class:`SimulatedClock` (``controller.clock = SimulatedClock()``)
+makes every move instantaneous in wall time while positions still follow the profile.
 
-Positions: ``user = sign × dial + offset``; the dial is rounded to motor steps.
-Limits are configured in dial units and shown/set in user units.  Settings that
-change at run time (position, sign, offset, limits, velocity, acceleration) are
-kept in the session's state store under ``axis.<name>`` and win over the YAML
-until :meth:`MockupAxis.apply_config` — unless the YAML value itself has been
-edited since, in which case the new YAML value is taken.
+Mockup-only helpers BLISS tests and setup files use: ``controller.set_hw_limits(axis,
+low, high)`` (user units), ``controller._set_home_pos(axis, pos)`` (dial),
+``axis.custom_set_measured_noise(max, min)``, ``axis.custom_park()``.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-import numbers
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from bliss_lite.config.node import ConfigNode
-from bliss_lite.devices._config import check_keys, encode_float, store_of
-from bliss_lite.devices._text import table, with_digits
-from bliss_lite.devices.axis_state import MOVING, READY, AxisState
+from bliss_lite.devices._config import check_keys
+from bliss_lite.devices.axis_state import AxisState
+from bliss_lite.devices.motion.axis import Axis, NoSettingsAxis
+from bliss_lite.devices.motion.config import AxisConfig
+from bliss_lite.devices.motion.controller import Controller
 from bliss_lite.devices.trajectory import TrapezoidMove
 
-AXIS_KEYS = ("steps_per_unit", "velocity", "acceleration", "low_limit", "high_limit", "sign",
-             "offset", "tolerance", "unit", "display_digits", "backlash",
-             "velocity_low_limit", "velocity_high_limit")
-#: BLISS axis keys bliss_lite accepts without using them.
-AXIS_ACCEPTED = ("encoder", "disabled_cache", "default_cust_attr", "check_encoder",
-                 "read_position", "motion_hooks", "tags", "jog_velocity", "check_discrepancy",
-                 "polling_time", "closed_loop", "backlash_is_dial", "no_offset",
-                 "custom_setting1", "acctime", "modulo")
-#: ``class:`` values an axis of a mockup controller may carry.
-AXIS_CLASSES = {None: True, "MockupAxis": True, "Axis": True, "NoSettingsAxis": False}
-CONTROLLER_KEYS = ("axes",)
-CONTROLLER_ACCEPTED = ("encoders", "switches", "shutters", "disabled_cache", "hooks")
+__all__ = ["AxisConfig", "Clock", "FaultyMockup", "Mockup", "MockupAxis", "MockupController",
+           "REAL_CLOCK", "SimulatedClock", "mockup", "faulty_mockup"]
 
-#: Settings persisted per axis, restored unless the YAML value changed meanwhile.
-_SETTINGS = ("sign", "offset", "low_limit", "high_limit", "velocity", "acceleration")
+CONTROLLER_KEYS = ("axes", "encoders")
+CONTROLLER_ACCEPTED = ("switches", "shutters", "disabled_cache", "hooks", "bad_state",
+                       "fault_state", "disabled_state", "failure_at_initialization", "bad_start",
+                       "bad_state_after_start", "bad_stop", "bad_encoder", "bad_position",
+                       "bad_position_only_once", "nan_position")
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.10g}"
+class Clock:
+    """Real time: ``now()`` is :func:`time.monotonic`, ``wait(event, timeout)`` waits."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for ``event``; True if it is set."""
+        return event.wait(timeout)
 
 
-@dataclass(frozen=True)
-class AxisConfig:
-    """An axis's YAML values (limits in dial units)."""
+class SimulatedClock(Clock):
+    """Simulated time for tests: waiting advances the time at once."""
 
-    steps_per_unit: float = 1.0
-    velocity: float = 1.0
-    acceleration: float = 1.0
-    low_limit: float = -math.inf
-    high_limit: float = math.inf
-    sign: int = 1
-    offset: float = 0.0
-    tolerance: float = 1e-4
-    unit: str | None = None
-    display_digits: int | None = None
-    backlash: float = 0.0
-    velocity_low_limit: float = math.inf
-    velocity_high_limit: float = math.inf
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
 
-    @classmethod
-    def from_node(cls, node: ConfigNode) -> "AxisConfig":
-        """Read and check an axis mapping; every mistake names file, line, object."""
-        spu = node.get_typed("steps_per_unit", float, 1.0)
-        if spu == 0:
-            raise node.error("'steps_per_unit' must not be 0", "steps_per_unit")
-        velocity = node.require("velocity", float)
-        acceleration = node.require("acceleration", float)
-        for key, value in (("velocity", velocity), ("acceleration", acceleration)):
-            if not (value > 0 and math.isfinite(value)):
-                raise node.error(f"'{key}' must be a positive number, got {node.get(key)!r}", key)
-        low = node.get_typed("low_limit", float, -math.inf)
-        high = node.get_typed("high_limit", float, math.inf)
-        if low > high:
-            raise node.error(f"'low_limit' ({_fmt(low)}) is above 'high_limit' ({_fmt(high)})",
-                             "low_limit")
-        sign = node.get_typed("sign", int, 1)
-        if sign not in (1, -1):
-            raise node.error(f"'sign' must be 1 or -1, got {sign!r}", "sign")
-        tolerance = node.get_typed("tolerance", float, 1e-4)
-        digits = node.get_typed("display_digits", int)
-        if digits is not None and not 0 <= digits <= 15:
-            raise node.error("'display_digits' must be between 0 and 15", "display_digits")
-        vel_low = node.get_typed("velocity_low_limit", float, math.inf)
-        vel_high = node.get_typed("velocity_high_limit", float, math.inf)
-        config = cls(spu, velocity, acceleration, low, high, sign,
-                     node.get_typed("offset", float, 0.0), tolerance,
-                     node.get_typed("unit", str), digits,
-                     node.get_typed("backlash", float, 0.0), vel_low, vel_high)
-        try:
-            config.check_velocity(velocity)
-        except ValueError as err:
-            raise node.error(str(err), "velocity") from None
-        return config
+    def now(self) -> float:
+        return self._now
 
-    def check_velocity(self, velocity: float) -> None:
-        """ValueError when ``velocity`` is outside the configured velocity limits
-        (an infinite limit means "no limit", as in BLISS)."""
-        if math.isfinite(self.velocity_high_limit) and velocity > self.velocity_high_limit:
-            raise ValueError(f"velocity ({_fmt(velocity)}) exceeds max. velocity: "
-                             f"{_fmt(self.velocity_high_limit)}")
-        if math.isfinite(self.velocity_low_limit) and velocity < self.velocity_low_limit:
-            raise ValueError(f"velocity ({_fmt(velocity)}) is below min. velocity: "
-                             f"{_fmt(self.velocity_low_limit)}")
-
-
-class MockupAxis:
-    """A simulated axis: a :class:`~bliss_lite.devices.protocols.Movable`."""
-
-    def __init__(self, name: str, controller: "MockupController | None" = None,
-                 config: AxisConfig | None = None, store: Any = None) -> None:
-        self.name = name
-        self._controller = controller
-        self._yaml = config if config is not None else AxisConfig()
-        self._store = store
-        self._lock = threading.RLock()
-        self._motion: TrapezoidMove | None = None
-        self._stopped = threading.Event()
-        self._dial = 0.0
-        self._sign = self._yaml.sign
-        self._offset = self._yaml.offset
-        self._low = self._yaml.low_limit
-        self._high = self._yaml.high_limit
-        self._velocity = self._yaml.velocity
-        self._acceleration = self._yaml.acceleration
-        self._load()
-
-    # -- identity -----------------------------------------------------------
-    @property
-    def fullname(self) -> str:
-        return f"axis:{self.name}"
-
-    @property
-    def controller(self) -> "MockupController | None":
-        return self._controller
-
-    @property
-    def unit(self) -> str | None:
-        return self._yaml.unit
-
-    @property
-    def steps_per_unit(self) -> float:
-        return self._yaml.steps_per_unit
-
-    @property
-    def tolerance(self) -> float:
-        return self._yaml.tolerance
-
-    @property
-    def backlash(self) -> float:
-        return self._yaml.backlash
-
-    @property
-    def encoder(self) -> None:
-        return None
-
-    @property
-    def config(self) -> AxisConfig:
-        """The YAML values (limits in dial units)."""
-        return self._yaml
-
-    @property
-    def display_digits(self) -> int:
-        """YAML ``display_digits``, else ``len(str(int(steps_per_unit))) + 1`` when
-        steps_per_unit ≥ 2, else from the tolerance (1e-4 → 5), as BLISS does."""
-        if self._yaml.display_digits is not None:
-            return self._yaml.display_digits
-        spu = self._yaml.steps_per_unit
-        if spu >= 2:
-            return len(str(int(spu))) + 1
-        tol = self._yaml.tolerance
-        if tol >= 1 or tol <= 0:
-            return 2
-        return 1 + len(f"{float(tol):.15f}".rstrip("0").split(".")[1])
-
-    def axis_rounder(self, value: float) -> str:
-        """``value`` as text with the axis display digits (``"nan"`` for NaN)."""
-        return with_digits(value, self.display_digits)
-
-    # -- conversions --------------------------------------------------------
-    def dial2user(self, dial: float) -> float:
-        return self._sign * dial + self._offset
-
-    def user2dial(self, user: float) -> float:
-        return (user - self._offset) / self._sign
-
-    def _round_to_steps(self, dial: float) -> float:
-        spu = self._yaml.steps_per_unit
-        return round(dial * spu) / spu
-
-    # -- positions ----------------------------------------------------------
-    def _current_dial(self) -> float:
-        motion = self._motion
-        if motion is None:
-            return self._dial
-        now = time.monotonic()
-        if now >= motion.end:
-            return self._dial
-        return self._round_to_steps(motion.position_at(now))
-
-    @property
-    def dial(self) -> float:
-        """The dial position (follows the move while moving)."""
-        return self._current_dial()
-
-    @dial.setter
-    def dial(self, new_dial: float) -> None:
-        """Redefine the dial position; the user position is kept (offset changes)."""
+    def advance(self, seconds: float) -> None:
         with self._lock:
-            self._refuse_while_moving("set the dial position")
-            new_dial = self._round_to_steps(float(new_dial))
-            user = self.position
-            old_dial, old_offset = self._dial, self._offset
-            self._dial = new_dial
-            self._offset = user - self._sign * new_dial
-            self._save()
-        print(f"'{self.name}` dial position reset from {old_dial} to {new_dial} ; "
-              f"offset changed from {self.axis_rounder(old_offset)} to "
-              f"{self.axis_rounder(self._offset)} (sign:{self._sign})")
+            self._now += seconds
 
-    @property
-    def position(self) -> float:
-        """The user position: ``sign × dial + offset``."""
-        return self._sign * self._current_dial() + self._offset
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        if event.is_set():
+            return True
+        if timeout > 0 and math.isfinite(timeout):
+            self.advance(timeout)
+        return event.is_set()
 
-    @position.setter
-    def position(self, new_position: float) -> None:
-        """Redefine the user position (the offset changes, nothing moves)."""
-        with self._lock:
-            self._refuse_while_moving("set the user position")
-            new_position = float(new_position)
-            old_position, old_offset = self.position, self._offset
-            self._offset = new_position - self._sign * self._dial
-            if math.isclose(self._offset, 0.0, abs_tol=1e-12):
-                self._offset = 0.0
-            self._save()
-        print(f"'{self.name}` position reset from {old_position} to {new_position} ; "
-              f"offset changed from {self.axis_rounder(old_offset)} to "
-              f"{self.axis_rounder(self._offset)} (sign:{self._sign})")
 
-    @property
-    def offset(self) -> float:
-        return self._offset
+REAL_CLOCK = Clock()
+_NO_LIMITS = (-math.inf, math.inf)
 
-    @offset.setter
-    def offset(self, new_offset: float) -> None:
-        with self._lock:
-            self._refuse_while_moving("change the offset")
-            self._offset = float(new_offset)
-            self._save()
 
-    @property
-    def sign(self) -> int:
-        return self._sign
+class _Run:
+    """A move in progress: legs run one after the other from ``t0``."""
 
-    @sign.setter
-    def sign(self, new_sign: int) -> None:
-        """Change the sign; the offset is kept, so the user position changes."""
-        new_sign = int(math.copysign(1, float(new_sign)))
-        with self._lock:
-            self._refuse_while_moving("change the sign")
-            self._sign = new_sign
-            self._save()
+    __slots__ = ("legs", "end", "kind")
 
-    # -- limits -------------------------------------------------------------
-    @property
-    def dial_limits(self) -> tuple[float, float]:
-        return (self._low, self._high)
+    def __init__(self, legs: list[TrapezoidMove], kind: str = "move") -> None:
+        t = legs[0].t0 + legs[0].duration
+        for leg in legs[1:]:
+            leg.t0 = t
+            t += leg.duration
+        self.legs = legs
+        self.end = t
+        self.kind = kind
 
-    @dial_limits.setter
-    def dial_limits(self, limits: tuple[float, float]) -> None:
-        low, high = self._limit_pair(limits, "dial_limits")
-        with self._lock:
-            self._low, self._high = low, high
-            self._save()
+    def position_at(self, now: float) -> float:
+        for leg in self.legs:
+            if now < leg.t0 + leg.duration:
+                return leg.position_at(now)
+        return self.legs[-1].target
 
-    @property
-    def limits(self) -> tuple[float, float]:
-        """(low, high) in user units."""
-        a, b = self.dial2user(self._low), self.dial2user(self._high)
-        return (a, b) if a <= b else (b, a)
 
-    @limits.setter
-    def limits(self, limits: tuple[float, float]) -> None:
-        low, high = self._limit_pair(limits, "limits")
-        a, b = self.user2dial(low), self.user2dial(high)
-        with self._lock:
-            self._low, self._high = (a, b) if a <= b else (b, a)
-            self._save()
+class _Jog:
+    """A constant-velocity move (accelerating first), ending only on a hardware limit."""
 
-    @property
-    def low_limit(self) -> float:
-        return self.limits[0]
+    __slots__ = ("start", "velocity", "acceleration", "direction", "t0", "stop_at", "end", "kind")
 
-    @low_limit.setter
-    def low_limit(self, value: float | None) -> None:
-        self.limits = (value, self.limits[1])
+    def __init__(self, start: float, velocity: float, acceleration: float, direction: int,
+                 t0: float, limits: tuple[float, float]) -> None:
+        self.start, self.velocity, self.acceleration = start, velocity, acceleration
+        self.direction, self.t0, self.kind = direction, t0, "jog"
+        self.stop_at = limits[1] if direction > 0 else limits[0]
+        distance = abs(self.stop_at - start)
+        self.end = t0 + self._time_for(distance) if math.isfinite(distance) else math.inf
 
-    @property
-    def high_limit(self) -> float:
-        return self.limits[1]
+    def _time_for(self, distance: float) -> float:
+        ramp = self.velocity ** 2 / (2 * self.acceleration)
+        if distance <= ramp:
+            return math.sqrt(2 * distance / self.acceleration)
+        return self.velocity / self.acceleration + (distance - ramp) / self.velocity
 
-    @high_limit.setter
-    def high_limit(self, value: float | None) -> None:
-        self.limits = (self.limits[0], value)
+    def position_at(self, now: float) -> float:
+        if now >= self.end:
+            return self.stop_at
+        t = max(0.0, now - self.t0)
+        t_ramp = self.velocity / self.acceleration
+        if t < t_ramp:
+            travelled = 0.5 * self.acceleration * t * t
+        else:
+            travelled = 0.5 * self.velocity * t_ramp + self.velocity * (t - t_ramp)
+        return self.start + self.direction * travelled
 
-    @property
-    def config_limits(self) -> tuple[float, float]:
-        """The YAML limits in user units."""
-        a, b = self.dial2user(self._yaml.low_limit), self.dial2user(self._yaml.high_limit)
-        return (a, b) if a <= b else (b, a)
 
-    def _limit_pair(self, limits: Any, what: str) -> tuple[float, float]:
-        try:
-            low, high = limits
-        except (TypeError, ValueError):
-            raise ValueError(f"{self.name}: usage: {self.name}.{what} = low, high") from None
-        low = -math.inf if low is None else float(low)
-        high = math.inf if high is None else float(high)
-        if low > high:
-            raise ValueError(f"{self.name}: low limit {_fmt(low)} is above high limit {_fmt(high)}")
-        return low, high
+class _AxisData:
+    """What the simulated hardware knows of one axis (dial units)."""
 
-    # -- motion parameters --------------------------------------------------
-    @property
-    def velocity(self) -> float:
-        """Velocity in units/s."""
-        return self._velocity
+    __slots__ = ("dial", "run", "stopped", "hw_limits", "home", "spu", "off", "parked")
 
-    @velocity.setter
-    def velocity(self, value: float) -> None:
-        value = float(value)
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f"{self.name}: velocity must be a positive number, got {value!r}")
-        try:
-            self._yaml.check_velocity(value)
-        except ValueError as err:
-            raise ValueError(f"{self.name}: {err}") from None
-        with self._lock:
-            self._velocity = value
-            self._save()
+    def __init__(self, dial: float, spu: float) -> None:
+        self.dial = dial
+        self.run: Any = None
+        self.stopped = threading.Event()
+        self.hw_limits = _NO_LIMITS
+        self.home: set[float] = set()
+        self.spu = spu
+        self.off = False
+        self.parked = False
 
-    @property
-    def acceleration(self) -> float:
-        """Acceleration in units/s²."""
-        return self._acceleration
 
-    @acceleration.setter
-    def acceleration(self, value: float) -> None:
-        value = float(value)
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f"{self.name}: acceleration must be a positive number, got {value!r}")
-        with self._lock:
-            self._refuse_while_moving("change the acceleration")
-            self._acceleration = value
-            self._save()
+class MockupAxis(Axis):
+    """An axis of a :class:`Mockup` controller.  Built alone (``MockupAxis("m",
+    config=AxisConfig(...))``) it gets a private controller."""
 
-    @property
-    def acctime(self) -> float:
-        """Seconds to reach the velocity."""
-        return self._velocity / self._acceleration
+    def __init__(self, name: str, controller: "Mockup | None" = None,
+                 config: AxisConfig | None = None, store: Any = None, node: Any = None) -> None:
+        if controller is None:
+            controller = Mockup(f"mockup_{name}", ConfigNode({"axes": []}))
+        super().__init__(name, controller, config, store, node)
+        if name not in controller._axes:
+            controller._axes[name] = self
 
-    # -- state --------------------------------------------------------------
-    @property
-    def is_moving(self) -> bool:
-        motion = self._motion
-        return motion is not None and time.monotonic() < motion.end
+    def custom_set_measured_noise(self, max_deviation: float, min_deviation: float = 0) -> None:
+        """Add a random noise (user units) to the positions the encoder measures."""
+        if self.encoder is None:
+            raise RuntimeError(f"Axis '{self.name}` has no encoder.")
+        self.encoder.set_noise(max_deviation, min_deviation)
 
-    @property
-    def state(self) -> AxisState:
-        """``MOVING`` while a move runs, else ``READY``."""
-        return MOVING if self.is_moving else READY
+    def custom_park(self) -> None:
+        """Put the axis in the mockup's custom ``PARKED`` state."""
+        self.controller._data(self).parked = True
+        self._state = None
 
-    def _refuse_while_moving(self, what: str) -> None:
-        if self.is_moving:
-            raise RuntimeError(f"{self.name}: cannot {what} while the axis is moving")
+    def custom_get_forty_two(self) -> int:
+        return 42
 
-    # -- moving -------------------------------------------------------------
-    def check_target(self, target: float) -> None:
-        """Raise (before anything moves) if ``target`` (user units) is not a finite
-        number or lies outside the limits, naming the axis and the limit."""
-        if type(target) is not float:  # fast path: scans pass floats at every point
-            if isinstance(target, bool) or not isinstance(target, numbers.Real):
-                raise TypeError(f"{self.name}: target position must be a number, got {target!r}")
-            target = float(target)
-        if not math.isfinite(target):
-            raise ValueError(f"{self.name}: cannot move to {target}")
-        low, high = self.limits
-        if target < low:
-            raise ValueError(f"{self.name}: move to {_fmt(target)} would exceed low limit "
-                             f"({_fmt(low)})")
-        if target > high:
-            raise ValueError(f"{self.name}: move to {_fmt(target)} would exceed high limit "
-                             f"({_fmt(high)})")
+    def custom_get_twice(self, value: int) -> int:
+        return value * 2
 
-    def move(self, target: float, wait: bool = True, relative: bool = False) -> None:
-        """Move to ``target`` (user units; relative to the current position when
-        ``relative``).  Refused before anything moves when out of limits."""
-        with self._lock:
-            if self.is_moving:
-                raise RuntimeError(f"{self.name}: cannot start a move, the axis is already "
-                                   f"moving")
-            if relative:
-                if isinstance(target, bool) or not isinstance(target, numbers.Real):
-                    raise TypeError(f"{self.name}: displacement must be a number, got {target!r}")
-                target = self.position + float(target)
-            self.check_target(target)
-            start = self._current_dial()
-            dial_target = self._round_to_steps(self.user2dial(float(target)))
-            self._motion = None
-            if dial_target != start:
-                self._stopped.clear()  # a stop() of an earlier move does not stop this one
-                self._motion = TrapezoidMove(start, dial_target, self._velocity,
-                                             self._acceleration, time.monotonic())
-            self._dial = dial_target
-            self._save()
-        if wait:
-            self.wait_move()
+    def generate_error(self) -> None:
+        raise RuntimeError("Testing Error")
 
-    def rmove(self, delta: float, wait: bool = True) -> None:
-        """Move by ``delta`` user units."""
-        self.move(delta, wait=wait, relative=True)
 
-    def wait_move(self) -> None:
-        """Block until the current move has ended (sleeps only the time left, or
-        until :meth:`stop` is called from another thread).  An interruption
-        (Ctrl-C) stops the axis where it is, then propagates."""
-        motion, stopped = self._motion, self._stopped
-        if motion is None:
-            return
-        try:
-            remaining = motion.end - time.monotonic()
-            while remaining > 0 and not stopped.wait(remaining):
-                remaining = motion.end - time.monotonic()
-        except BaseException:
-            self.stop()
-            raise
+class Mockup(Controller):
+    """BLISS's simulated motor controller (``class: mockup`` / ``Mockup``)."""
 
-    def stop(self, wait: bool = True) -> None:
-        """Stop a running move where the axis is now."""
-        with self._lock:
-            motion = self._motion
-            if motion is None:
-                return
-            now = time.monotonic()
-            if now < motion.end:
-                self._dial = self._round_to_steps(motion.position_at(now))
-            self._motion = None
-            self._stopped.set()
-            self._save()
+    AXIS_CLASSES = {None: MockupAxis, "MockupAxis": MockupAxis, "Axis": MockupAxis,
+                    "NoSettingsAxis": NoSettingsAxis}
 
-    def apply_config(self) -> None:
-        """Forget the settings changed at run time: sign, offset, limits, velocity
-        and acceleration go back to the YAML values (the dial position is kept)."""
-        with self._lock:
-            self._refuse_while_moving("apply the configuration")
-            y = self._yaml
-            self._sign, self._offset = y.sign, y.offset
-            self._low, self._high = y.low_limit, y.high_limit
-            self._velocity, self._acceleration = y.velocity, y.acceleration
-            self._save()
+    def _init(self) -> None:
+        self.clock: Clock = REAL_CLOCK
+        self._axes_data: dict[Axis, _AxisData] = {}
 
-    # -- persistence --------------------------------------------------------
-    @property
-    def _store_key(self) -> str:
-        return f"axis.{self.name}"
-
-    def _yaml_settings(self) -> dict[str, Any]:
-        y = self._yaml
-        return _settings(y.sign, y.offset, y.low_limit, y.high_limit, y.velocity, y.acceleration)
-
-    def _persisted(self) -> dict[str, Any]:
-        data = _settings(self._sign, self._offset, self._low, self._high, self._velocity,
-                         self._acceleration)
-        data["dial"] = encode_float(self._dial)
-        data["config"] = self._yaml_settings()
+    def _data(self, axis: Axis) -> _AxisData:
+        data = self._axes_data.get(axis)
+        if data is None:
+            dial = axis._loaded_dial if axis._loaded_dial is not None else 0.0
+            data = self._axes_data[axis] = _AxisData(self._round(dial, axis.steps_per_unit),
+                                                      axis.steps_per_unit)
         return data
 
-    def _save(self) -> None:
-        # Computed when the store writes: a fast scan moves the axis at every point.
-        if self._store is not None:
-            self._store.set_later(self._store_key, self._persisted)
+    @staticmethod
+    def _round(dial: float, spu: float) -> float:
+        return round(dial * spu) / spu if math.isfinite(dial) else dial
 
-    def _load(self) -> None:
-        if self._store is None:
+    def initialize_axis(self, axis: Axis) -> None:
+        self._data(axis)
+
+    # -- positions ------------------------------------------------------------------------
+    def _update(self, data: _AxisData) -> Any:
+        """The running move (None when it has ended: the dial is then its end)."""
+        run = data.run
+        if run is not None and self.clock.now() >= run.end:
+            data.dial = self._round(run.position_at(run.end), data.spu)
+            data.run = run = None
+        return run
+
+    def read_position(self, axis: Axis) -> float:
+        data = self._axes_data.get(axis) or self._data(axis)
+        run = data.run
+        if run is None:
+            return data.dial
+        now = self.clock.now()
+        if now >= run.end:
+            self._update(data)
+            return data.dial
+        return self._round(run.position_at(now), data.spu)
+
+    def set_position(self, axis: Axis, dial: float) -> float:
+        data = self._data(axis)
+        if self._update(data) is not None:
+            raise RuntimeError("Cannot set position while moving !")
+        data.dial = self._round(float(dial), data.spu)
+        axis._save()
+        return data.dial
+
+    def _persisted_dial(self, axis: Axis) -> float | None:
+        data = self._axes_data.get(axis)
+        if data is None:
+            return axis._loaded_dial
+        run = data.run
+        if run is not None and run.kind == "move":
+            return run.legs[-1].target
+        return self.read_position(axis)
+
+    def _is_already_on_position(self, axis: Axis, delta: float) -> bool:
+        return abs(delta * axis.steps_per_unit) < 0.5
+
+    def set_hw_limits(self, axis: Axis, low_limit: float | None, high_limit: float | None) -> None:
+        """Simulated hardware limit switches at ``low_limit``/``high_limit`` (user units)."""
+        low = -math.inf if low_limit is None else float(low_limit)
+        high = math.inf if high_limit is None else float(high_limit)
+        if high < low:
+            raise ValueError("Cannot set hard low limit > high limit")
+        ll, hl = axis.user2dial(low), axis.user2dial(high)
+        self._data(axis).hw_limits = (ll, hl) if ll <= hl else (hl, ll)
+
+    def _set_home_pos(self, axis: Axis, pos: float) -> None:
+        """A home switch at dial ``pos`` (for tests)."""
+        self._data(axis).home.add(float(pos))
+
+    def _reset_home_pos(self, axis: Axis) -> None:
+        self._data(axis).home.clear()
+
+    # -- moving -----------------------------------------------------------------------------
+    def _start(self, axis: Axis, data: _AxisData, legs: list[tuple[float, float]], kind: str,
+               t0: float | None = None) -> None:
+        if self._update(data) is not None:
+            raise RuntimeError("Cannot start motion. Motion already in place")
+        low, high = data.hw_limits
+        start = data.dial
+        moves = []
+        t0 = self.clock.now() if t0 is None else t0
+        for point, velocity in legs:
+            point = min(max(point, low), high)
+            moves.append(TrapezoidMove(start, point, velocity, axis.acceleration, t0))
+            start = point
+        data.stopped.clear()
+        data.run = _Run(moves, kind)
+
+    def _clean_end(self, axis: Axis) -> bool:
+        data = self._axes_data.get(axis)
+        return data is not None and not data.off and data.hw_limits == _NO_LIMITS
+
+    def start_one(self, axis: Axis, dial_target: float, backlash: float = 0.0) -> None:
+        data = self._axes_data.get(axis) or self._data(axis)
+        velocity = axis.velocity
+        if not backlash and data.hw_limits == _NO_LIMITS and data.run is None:
+            # fast path (a scan moves at every point)
+            if data.stopped.is_set():
+                data.stopped.clear()
+            data.run = _Run([TrapezoidMove(data.dial, dial_target, velocity, axis.acceleration,
+                                           self.clock.now())])
             return
-        data = self._store.get(self._store_key)
-        if not isinstance(data, dict):
+        legs = [(dial_target - backlash, velocity), (dial_target, velocity)] if backlash \
+            else [(dial_target, velocity)]
+        self._start(axis, data, legs, "move")
+
+    def start_all(self, moves: Any) -> None:
+        t0 = self.clock.now()
+        for axis, target, backlash in moves:
+            velocity = axis.velocity
+            legs = [(target - backlash, velocity), (target, velocity)] if backlash \
+                else [(target, velocity)]
+            self._start(axis, self._data(axis), legs, "move", t0)
+
+    def start_jog(self, axis: Axis, velocity: float, direction: int) -> None:
+        data = self._data(axis)
+        if self._update(data) is not None and data.run.kind != "jog":
+            raise RuntimeError("Cannot start motion. Motion already in place")
+        now = self.clock.now()
+        start = self.read_position(axis)
+        data.stopped.clear()
+        data.run = _Jog(start, velocity, axis.acceleration, direction, now, data.hw_limits)
+
+    def _jogging(self, axis: Axis) -> bool:
+        run = self._data(axis).run
+        return run is not None and run.kind == "jog"
+
+    def home_search(self, axis: Axis, switch: int) -> None:
+        data = self._data(axis)
+        homes = sorted(data.home)
+        if not homes:
+            raise RuntimeError(f"No home defined for axis {axis.name}")
+        pos = self.read_position(axis)
+        if switch >= 0:
+            i = bisect.bisect_right(homes, pos)
+            target = homes[i] if i < len(homes) else homes[0]
+        else:
+            i = bisect.bisect_left(homes, pos)
+            target = homes[i - 1] if i < len(homes) else homes[0]
+        self._start(axis, data, [(target, axis.velocity)], "home")
+
+    def limit_search(self, axis: Axis, limit: int) -> None:
+        data = self._data(axis)
+        target = data.hw_limits[1] if limit > 0 else data.hw_limits[0]
+        if not math.isfinite(target):
+            raise RuntimeError(f"{axis.name}: no hardware limit on the "
+                               f"{'positive' if limit > 0 else 'negative'} side "
+                               f"(set one with controller.set_hw_limits)")
+        self._start(axis, data, [(target, axis.velocity)], "limit")
+
+    def is_moving(self, axis: Axis) -> bool:
+        data = self._axes_data.get(axis)
+        if data is None or data.run is None:
+            return False
+        return self._update(data) is not None
+
+    def wait_move(self, axis: Axis) -> None:
+        data = self._data(axis)
+        run, stopped, clock = data.run, data.stopped, self.clock
+        if run is None:
             return
+        remaining = run.end - clock.now()
+        while remaining > 0 and not clock.wait(stopped, remaining):
+            remaining = run.end - clock.now()
+        self._update(data)
+
+    def stop(self, axis: Axis) -> None:
+        data = self._data(axis)
+        run = self._update(data)
+        if run is not None:
+            data.dial = self._round(run.position_at(self.clock.now()), data.spu)
+            data.run = None
+        data.stopped.set()
+        axis._save()
+
+    # -- state ------------------------------------------------------------------------------
+    def state(self, axis: Axis) -> AxisState:
+        data = self._axes_data.get(axis) or self._data(axis)
+        if data.run is not None and self._update(data) is not None:
+            return AxisState("MOVING")
+        pos = data.dial
+        low, high = data.hw_limits
+        if low == -math.inf and high == math.inf and not (data.off or data.parked or data.home):
+            return AxisState("READY")
+        if pos <= low:
+            state = AxisState("READY", "LIMNEG")
+        elif pos >= high:
+            state = AxisState("READY", "LIMPOS")
+        elif data.off:
+            return AxisState("OFF")
+        else:
+            state = AxisState("READY")
+        if data.parked:
+            state.create_state("PARKED", "mot au parking")
+            state.set("PARKED")
+        if any(math.isclose(pos, home) for home in data.home):
+            state.set("HOME")
+        return state
+
+    def set_on(self, axis: Axis) -> None:
+        self._data(axis).off = False
+
+    def set_off(self, axis: Axis) -> None:
+        self._data(axis).off = True
+
+    def get_axis_info(self, axis: Axis) -> str:
+        return f"MOCKUP AXIS:\n    This axis (name: {axis.name}) is a simulation axis"
+
+    def __info__(self) -> str:
+        names = list(self._axis_nodes) or list(self._axes)
+        text = f"Mockup controller name: {self.name}\n" + ("Axis:\n" if len(names) == 1 else "Axes:\n")
+        return text + "".join(f"   - {name}\n" for name in names)
+
+
+#: older bliss_lite name
+MockupController = Mockup
+
+
+class FaultyMockup(Mockup):
+    """A mockup that fails on demand, for testing error handling: YAML keys (or
+    attributes) ``bad_state``, ``fault_state``, ``disabled_state``,
+    ``failure_at_initialization``, ``bad_start``, ``bad_state_after_start``,
+    ``bad_stop``, ``bad_encoder``, ``bad_position``, ``bad_position_only_once``,
+    ``nan_position``."""
+
+    _FLAGS = ("bad_state", "fault_state", "disabled_state", "failure_at_initialization",
+              "bad_start", "bad_state_after_start", "bad_stop", "bad_encoder", "bad_position",
+              "bad_position_only_once", "nan_position")
+
+    def _init(self) -> None:
+        super()._init()
+        for flag in self._FLAGS:
+            setattr(self, flag, bool(self._node.get(flag, False)))
+        self.state_recovery_delay = 1.0
+        self.state_msg_index = 0
+        self._bad_state_until = -math.inf
+
+    def _clean_end(self, axis: Axis) -> bool:
+        return False
+
+    def initialize_axis(self, axis: Axis) -> None:
+        if self.failure_at_initialization:
+            raise RuntimeError(f"{self.name} hardware initialization has failed")
+        if self.bad_encoder and axis.encoder is not None:
+            raise ZeroDivisionError("division by zero")
+        self.read_position(axis)
+        super().initialize_axis(axis)
+
+    def state(self, axis: Axis) -> AxisState:
+        if self.bad_state or self.clock.now() < self._bad_state_until:
+            self.state_msg_index += 1
+            raise RuntimeError(f"BAD STATE {self.state_msg_index}")
+        if self.fault_state or self.disabled_state:
+            self._data(axis).run = None  # stops at once
+            return AxisState("FAULT" if self.fault_state else "DISABLED")
+        return super().state(axis)
+
+    def start_one(self, axis: Axis, dial_target: float, backlash: float = 0.0) -> None:
+        self.state_msg_index = 0
+        if self.bad_start:
+            raise RuntimeError("BAD START")
         try:
-            if "dial" in data:
-                self._dial = self._round_to_steps(float(data["dial"]))
-            then = data.get("config", {})
-            now = self._yaml_settings()
-            for key in _SETTINGS:
-                if key in data and then.get(key) == now[key]:
-                    value = float(data[key])
-                    setattr(self, "_" + {"low_limit": "low", "high_limit": "high"}.get(key, key),
-                            int(value) if key == "sign" else value)
-        except (TypeError, ValueError):
-            # unreadable stored settings: keep the YAML values
-            pass
+            super().start_one(axis, dial_target, backlash)
+        finally:
+            if self.bad_state_after_start:
+                self._bad_state_until = self.clock.now() + self.state_recovery_delay
 
-    # -- display ------------------------------------------------------------
-    def __info__(self) -> str:
-        unit = f"({self.unit})" if self.unit else ""
-        r = self.axis_rounder
-        lines = [f"AXIS {self.name}", ""]
-        lines.append(table(
-            [[f"{r(self.position)}", f"{r(self.dial)}", f"{r(self.offset)}", str(self.sign),
-              f"{self.steps_per_unit:.2f}", f"{self.tolerance}"]],
-            headers=[f"position{unit}", f"dial{unit}", f"offset{unit}", "sign",
-                     "steps_per_unit", f"tolerance{unit}"]))
-        lines.append("")
-        low, high = self.limits
-        cfg_low, cfg_high = self.config_limits
-        y = self._yaml
-        vel_unit = f"({self.unit}/s)" if self.unit else "(unit/s)"
-        acc_unit = f"({self.unit}/s²)" if self.unit else "(unit/s²)"
-        rows = [
-            ["", "CURRENT VALUES", "|", "CONFIG VALUES"],
-            ["", "--------------", "|", "-------------"],
-            [f"limits {unit} [low ; high]".replace("  ", " "), f"[ {r(low)} ; {r(high)} ]", "|",
-             f"[ {r(cfg_low)} ; {r(cfg_high)} ]"],
-            [f"velocity {vel_unit}", f"{self.velocity}", "|", f"{y.velocity}"],
-            ["velocity limits [low ; high]", f"[ {y.velocity_low_limit} ; {y.velocity_high_limit} ]",
-             "|", f"[ {y.velocity_low_limit} ; {y.velocity_high_limit} ]"],
-            [f"acceleration {acc_unit}", f"{self.acceleration}", "|", f"{y.acceleration}"],
-            ["acctime (s)", f"{self.acctime:g}", "|", f"{y.velocity / y.acceleration:g}"],
-            [f"backlash {unit}".strip(), f"{r(self.backlash)}", "|", f"{r(y.backlash)}"],
-        ]
-        lines.append(table(rows, align="left"))
-        lines.append("")
-        lines.append(f"STATE: {self.state}")
-        lines.append("")
-        lines.append("MOCKUP AXIS:")
-        lines.append(f"    this axis ({self.name}) is a simulation axis")
-        lines.append("")
-        lines.append("ENCODER not present")
-        lines.append("CLOSED-LOOP not present")
-        lines.append("MOTION HOOKS not present")
-        if self._controller is not None:
-            lines.append("CONTROLLER:")
-            lines.append(f"    name: {self._controller.name}  (type {self.name}.controller "
-                         f"for more information)")
-        return "\n".join(lines) + "\n"
+    def stop(self, axis: Axis) -> None:
+        if self.bad_stop:
+            raise RuntimeError("BAD STOP")
+        super().stop(axis)
 
-    def __repr__(self) -> str:
-        return f"<MockupAxis {self.name} position={self.axis_rounder(self.position)}>"
+    def read_position(self, axis: Axis) -> float:
+        if self.bad_position:
+            raise RuntimeError("BAD POSITION")
+        if self.bad_position_only_once:
+            self.bad_position_only_once = False
+            raise RuntimeError("BAD POSITION")
+        if self.nan_position:
+            return math.nan
+        return super().read_position(axis)
 
 
-def _settings(sign: int, *values: float) -> dict[str, Any]:
-    """The persisted form of the :data:`_SETTINGS` values, in that order."""
-    return {"sign": sign, **{key: encode_float(value) for key, value in zip(_SETTINGS[1:], values)}}
-
-
-class MockupController:
-    """A ``class: mockup`` controller: creates its axes on demand.
-
-    ``get_child(name)`` returns the axis ``name``; children the mockup does not
-    simulate (``encoders:``, ``switches:`` ...) fail with a clear ConfigError.
-    """
-
-    def __init__(self, name: str | None, node: ConfigNode, config: Any = None) -> None:
-        self._node = node
-        self._config = config
-        self.name = name or f"mockup@{node.filename}:{node.line}"
-        self._axis_nodes: dict[str, ConfigNode] = {}
-        self._unsupported: dict[str, tuple[str, ConfigNode]] = {}
-        self._axes: dict[str, MockupAxis] = {}
-        self._lock = threading.Lock()
-        axes = node.get("axes", [])
-        if not isinstance(axes, list):
-            raise node.error("'axes' must be a list of axis mappings", "axes")
-        for item in axes:
-            if isinstance(item, dict) and isinstance(item.get("name"), str) \
-                    and not item["name"].startswith("$"):
-                self._axis_nodes[item["name"]] = item
-        for key, value in node.items():
-            if key == "axes" or not isinstance(value, list):
-                continue
-            for item in value:
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    self._unsupported[item["name"]] = (key, item)
-
-    @property
-    def axis_names(self) -> list[str]:
-        return list(self._axis_nodes)
-
-    @property
-    def axes(self) -> dict[str, MockupAxis]:
-        """Every axis of the controller (created if needed), by name."""
-        return {name: self.get_child(name) for name in self._axis_nodes}
-
-    def get_child(self, name: str) -> MockupAxis:
-        """The axis ``name`` of this controller, created once."""
-        with self._lock:
-            axis = self._axes.get(name)
-            if axis is not None:
-                return axis
-            node = self._axis_nodes.get(name)
-            if node is None:
-                if name in self._unsupported:
-                    key, child = self._unsupported[name]
-                    raise child.error(f"'{key}' of a mockup controller are not supported "
-                                      f"by bliss_lite (only its axes are simulated)")
-                raise self._node.error(f"mockup controller '{self.name}' has no axis '{name}'")
-            axis = self._make_axis(name, node)
-            self._axes[name] = axis
-            return axis
-
-    def _make_axis(self, name: str, node: ConfigNode) -> MockupAxis:
-        check_keys(node, self._config, known=AXIS_KEYS, accepted=AXIS_ACCEPTED)
-        axis_class = node.get("class")
-        if axis_class not in AXIS_CLASSES:
-            supported = ", ".join(c for c in AXIS_CLASSES if c)
-            raise node.error(f"axis class '{axis_class}' is not supported by bliss_lite's "
-                             f"mockup controller (supported: {supported})", "class")
-        persist = AXIS_CLASSES[axis_class]
-        config = AxisConfig.from_node(node)
-        return MockupAxis(name, self, config, store_of(self._config) if persist else None)
-
-    def __info__(self) -> str:
-        lines = [f"Controller name: {self.name}", "MOCKUP CONTROLLER:",
-                 f"    axes: {', '.join(self._axis_nodes) or '-'}"]
-        if self._unsupported:
-            lines.append(f"    not simulated: {', '.join(self._unsupported)}")
-        return "\n".join(lines) + "\n"
-
-    def __repr__(self) -> str:
-        return f"<MockupController {self.name}>"
-
-
-def mockup(name: str | None, node: ConfigNode, config: Any) -> MockupController:
-    """Factory for ``class: mockup`` (a controller: its axes come from ``get_child``)."""
+def mockup(name: str | None, node: ConfigNode, config: Any) -> Mockup:
+    """Factory for ``class: mockup`` / ``Mockup`` (a controller: axes via ``get_child``)."""
     check_keys(node, config, known=CONTROLLER_KEYS, accepted=CONTROLLER_ACCEPTED)
-    return MockupController(name, node, config)
+    return Mockup(name, node, config)
 
 
-__all__ = ["AxisConfig", "MockupAxis", "MockupController", "mockup"]
+def faulty_mockup(name: str | None, node: ConfigNode, config: Any) -> FaultyMockup:
+    """Factory for ``class: FaultyMockup``."""
+    check_keys(node, config, known=CONTROLLER_KEYS + FaultyMockup._FLAGS,
+               accepted=CONTROLLER_ACCEPTED)
+    return FaultyMockup(name, node, config)

@@ -7,15 +7,17 @@ from typing import Iterable
 from bliss_lite.devices.protocols import Movable
 
 
-def move_together(moves: Iterable[tuple[Movable, float]]) -> None:
-    """Start every ``(axis, target)`` move, then wait for all of them.  On any error
-    or Ctrl-C, every axis is stopped where it is and the exception propagates."""
+def move_together(moves: Iterable[tuple[Movable, float]], wait: bool = True) -> None:
+    """Start every ``(axis, target)`` move, then (unless ``wait`` is false) wait for
+    all of them.  On any error or Ctrl-C, every axis is stopped where it is and the
+    exception propagates."""
     moves = list(moves)
     try:
         for axis, target in moves:
             axis.move(target, wait=False)
-        for axis, _ in moves:
-            axis.wait_move()
+        if wait:
+            for axis, _ in moves:
+                axis.wait_move()
     except BaseException:
         for axis, _ in moves:
             try:

@@ -19,6 +19,7 @@ from typing import Any
 from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys
 from bliss_lite.devices._text import table
+from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.protocols import Movable
 
 DEFAULT_TOLERANCE = 1e-4
@@ -51,6 +52,7 @@ class Position:
     description: str = ""
     targets: list[Target] = field(default_factory=list)
     scan_metadata: dict | None = None
+    dataset_metadata: dict | None = None
 
     def reached(self) -> bool:
         return bool(self.targets) and all(t.reached() for t in self.targets)
@@ -161,18 +163,7 @@ class MultiplePositions:
             for t in targets:
                 t.axis.move(t.destination, wait=True)
             return
-        started = []
-        try:
-            for t in targets:
-                t.axis.move(t.destination, wait=False)
-                started.append(t.axis)
-            if wait:
-                for axis in started:
-                    axis.wait_move()
-        except BaseException:
-            for axis in started:
-                axis.stop()
-            raise
+        move_together([(t.axis, t.destination) for t in targets], wait=wait)
 
     def wait(self) -> None:
         """Wait until every motor has stopped."""
@@ -192,6 +183,15 @@ class MultiplePositions:
         if label == "unknown":
             return None
         metadata = self._position(label).scan_metadata
+        return copy.deepcopy(metadata) if metadata is not None else None
+
+    def dataset_metadata(self) -> dict | None:
+        """The ``dataset_metadata`` of the current position (a copy), or None: what
+        the ESRF data policy keeps for a dataset (``HasMetadataForDataset``)."""
+        label = self.position
+        if label == "unknown":
+            return None
+        metadata = self._position(label).dataset_metadata
         return copy.deepcopy(metadata) if metadata is not None else None
 
     def enable_scan_metadata(self) -> None:
@@ -249,7 +249,7 @@ def _read_position(item: ConfigNode, owner: ConfigNode, config: Any) -> Position
     node = item if isinstance(item, ConfigNode) else ConfigNode(item, filename=owner.filename,
                                                                 line=owner.line, parent=owner)
     check_keys(node, config, known=("label", "description", "target", "scan_metadata",
-                                    "metadata"), accepted=("dataset_metadata",))
+                                    "metadata", "dataset_metadata"))
     label = node.require("label")
     if isinstance(label, bool) or not isinstance(label, (str, int, float)):
         raise node.error(f"'label' must be a string, got {label!r}", "label")
@@ -280,7 +280,8 @@ def _read_position(item: ConfigNode, owner: ConfigNode, config: Any) -> Position
         targets.append(Target(axis, destination, tolerance))
     if not targets:
         raise node.error(f"position {label!r} has no target", "target")
-    return Position(label, description, targets, _plain(metadata))
+    dataset_metadata = node.get_typed("dataset_metadata", dict) if "dataset_metadata" in node else None
+    return Position(label, description, targets, _plain(metadata), _plain(dataset_metadata))
 
 
 def _plain(value: Any) -> Any:

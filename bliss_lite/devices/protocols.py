@@ -9,29 +9,16 @@ so can a user class loaded with ``module:``/``class:`` from the configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence, runtime_checkable
+import itertools
+from dataclasses import dataclass
+from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
+import numpy
 
-@dataclass(frozen=True)
-class ChannelSpec:
-    """One column of data a counter produces at every point.
+from bliss_lite.events import ChannelSpec
 
-    Example: ``ChannelSpec("diode3", "simulation_diode_sampling_controller:diode3",
-    unit="counts", attrs={"type": "sampling", "mode": "MEAN"})``.
-    ``shape`` is the shape of one point's value (``()`` for a scalar,
-    ``(n,)`` for a spectrum of n samples, ``(-1,)`` when its length varies).
-    ``kind`` is ``"counter"``, ``"motor"`` (a scanned axis) or ``"timer"``
-    (``elapsed_time``, ``epoch``).
-    """
-
-    name: str
-    fullname: str
-    unit: str | None = None
-    kind: str = "counter"
-    dtype: str = "float64"
-    shape: tuple[int, ...] = ()
-    attrs: dict[str, Any] = field(default_factory=dict)
+__all__ = ["ChannelSpec", "Counter", "CounterContainer", "HasMetadataForScan", "Movable",
+           "PreparesForScan", "ScanOutline"]
 
 
 @runtime_checkable
@@ -105,15 +92,26 @@ class HasMetadataForScan(Protocol):
     def disable_scan_metadata(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class ScanPlan:
-    """What a scan tells its devices before the first point.
+#: Targets converted to Python floats at a time while a scan runs (the trajectories
+#: themselves stay compact float64 arrays).
+_CHUNK = 4096
 
-    ``npoints`` is the number of points (0 = until stopped); ``motor_start`` and
+
+@dataclass(frozen=True, eq=False)
+class ScanOutline:
+    """The points a scan visits, and what its devices are told before the first one.
+
+    ``npoints`` is the number of points (0 = until stopped); ``count_time`` the time
+    counted at each; ``motors`` the scanned axes and ``trajectories`` one float64
+    array per motor with its target at every point; ``sleep_time`` the wait after
+    each point, ``stab_time`` after each move (None: not given, no wait).  For devices: ``motor_start`` and
     ``motor_stop`` are the first motor's range in user units, or None for scans
     without motors (loopscan, timescan, ct), in which case counters that follow a
-    distribution use the point index.  ``positions`` holds the first motor's planned
-    positions when known (lookupscan, mesh).
+    distribution use the point index; ``positions`` holds the first motor's planned
+    positions when they are not a plain range (lookupscan, mesh).
+
+    A new kind of scan describes its points here; the engine's point loop only
+    follows :meth:`points`.
     """
 
     scan_type: str
@@ -122,13 +120,37 @@ class ScanPlan:
     motor_start: float | None = None
     motor_stop: float | None = None
     positions: Sequence[float] | None = None
+    motors: Sequence[Any] = ()
+    trajectories: Sequence[Any] = ()
+    sleep_time: float | None = None
+    stab_time: float | None = None
+
+    def first_point(self) -> list[tuple[Any, float]]:
+        """``(motor, target)`` of the first point (empty without motors or points)."""
+        if not self.motors or not len(self.trajectories[0]):
+            return []
+        return [(motor, float(trajectory[0])) for motor, trajectory in zip(self.motors, self.trajectories)]
+
+    def points(self) -> Iterator[tuple[float, ...]]:
+        """Each point's motor targets (Python floats; ``()`` without motors), endless
+        when ``npoints`` is 0 and there is no motor."""
+        if not self.motors:
+            return itertools.repeat((), self.npoints) if self.npoints > 0 else itertools.repeat(())
+        columns = [_floats(numpy.asarray(t, dtype=float).ravel()) for t in self.trajectories]
+        return zip(*columns)
+
+
+def _floats(array: numpy.ndarray) -> Iterator[float]:
+    """The values of ``array`` as Python floats, converted a chunk at a time."""
+    for start in range(0, len(array), _CHUNK):
+        yield from array[start:start + _CHUNK].tolist()
 
 
 @runtime_checkable
 class PreparesForScan(Protocol):
     """A device that wants to know about a scan before its first point."""
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None: ...
+    def prepare_for_scan(self, outline: ScanOutline) -> None: ...
 
 
 @runtime_checkable

@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys
-from bliss_lite.devices.protocols import ChannelSpec, ScanPlan
+from bliss_lite.devices.counters.base import Counter, CounterController
+from bliss_lite.devices.protocols import ChannelSpec, ScanOutline
 
 CONTROLLER_NAME = "simulation_counter_controller"
 DISTRIBUTIONS = ("FLAT", "LINEAR", "GAUSSIAN", "SIGMOID")
@@ -59,8 +60,9 @@ def distribution_values(distribution: str, x: Sequence[float], mu_offset: float 
     raise ValueError(_unknown(distribution))
 
 
-class SimulationCounter:
-    """A :class:`~bliss_lite.devices.protocols.Counter` that also implements
+class SimulationCounter(Counter):
+    """A BLISS counter and a :class:`~bliss_lite.devices.protocols.Counter` (with its
+    own ``read``) that also implements
     :class:`~bliss_lite.devices.protocols.PreparesForScan`."""
 
     def __init__(self, name: str, distribution: str = "FLAT", mu_offset: float = 0.0,
@@ -69,9 +71,7 @@ class SimulationCounter:
         distribution = distribution.upper()
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"{name}: {_unknown(distribution)}")
-        self.name = name
-        self.fullname = f"{CONTROLLER_NAME}:{name}"
-        self.unit = unit
+        super().__init__(name, CounterController(CONTROLLER_NAME), unit=unit)
         self.distribution = distribution
         self.mu_offset = mu_offset
         self.sigma_factor = sigma_factor
@@ -79,6 +79,7 @@ class SimulationCounter:
         self.noise_factor = noise_factor
         self._values: list[float] | None = None
         self._index = 0
+        self.fullname = f"{CONTROLLER_NAME}:{name}"
         self._channels = (ChannelSpec(name, self.fullname, unit,
                                       attrs={"type": "simulation",
                                              "distribution": distribution}),)
@@ -87,6 +88,14 @@ class SimulationCounter:
     def controller_name(self) -> str:
         return CONTROLLER_NAME
 
+    @property  # a plain attribute of the instance, set once
+    def fullname(self) -> str:
+        return self._fullname
+
+    @fullname.setter
+    def fullname(self, value: str) -> None:
+        self._fullname = value
+
     @property
     def shape(self) -> tuple[int, ...]:
         return ()
@@ -94,7 +103,7 @@ class SimulationCounter:
     def channels(self) -> tuple[ChannelSpec, ...]:
         return self._channels
 
-    def prepare_for_scan(self, plan: ScanPlan) -> None:
+    def prepare_for_scan(self, plan: ScanOutline) -> None:
         """Compute this scan's values: over ``plan.positions`` when given, else
         over [motor_start, motor_stop] in ``npoints`` steps, else over the point
         index; a single point or an endless scan reads ``height_factor``."""

@@ -10,13 +10,15 @@ once (plain :mod:`random` for a few, numpy for many).
 
 from __future__ import annotations
 
-import enum
 import math
 import random
 from typing import Any
 
 from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys
+from bliss_lite.devices.counters.base import (
+    SamplingCounter, SamplingCounterController, SamplingMode, reduce_samples, stats_channels)
+from bliss_lite.devices.counters.base import parse_mode as _parse_mode
 from bliss_lite.devices.protocols import ChannelSpec
 
 CONTROLLER_NAME = "simulation_diode_sampling_controller"
@@ -30,36 +32,6 @@ _NUMPY_THRESHOLD = 32
 _random = random.random
 
 
-class SamplingMode(enum.IntEnum):
-    """What a sampling counter reports for one point (BLISS's ``SamplingMode``).
-
-    MEAN: the mean of the samples; STATS: the mean plus N, std, var, min, max,
-    p2v channels; SAMPLES: the mean plus every sample (a 1-D channel); SINGLE: the
-    first sample; LAST: the last sample; INTEGRATE: the mean times count_time.
-    """
-
-    MEAN = 1
-    STATS = 2
-    SAMPLES = 3
-    SINGLE = 4
-    LAST = 5
-    INTEGRATE = 6
-
-
-def _parse_mode(value: Any) -> SamplingMode:
-    if isinstance(value, SamplingMode):
-        return value
-    if isinstance(value, str) and value.upper() in SamplingMode.__members__:
-        return SamplingMode[value.upper()]
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return SamplingMode(value)
-        except ValueError:
-            pass
-    valid = ", ".join(SamplingMode.__members__)
-    raise ValueError(f"invalid sampling mode {value!r}, the mode must be one of {valid}")
-
-
 def _draw(n: int) -> list[float]:
     """``n`` samples uniformly distributed in [0.01, 100.00], two decimals."""
     if n <= _NUMPY_THRESHOLD:
@@ -69,8 +41,16 @@ def _draw(n: int) -> list[float]:
     return (numpy.random.randint(1, 10001, n) / 100.0).tolist()
 
 
-class SimulationDiode:
-    """A simulated diode: a :class:`~bliss_lite.devices.protocols.Counter`.
+class _DiodeController(SamplingCounterController):
+    """One diode's controller (every diode has its own, all with BLISS's name)."""
+
+    def read(self, counter: "SimulationDiode") -> float:
+        return counter.constant if counter.constant is not None else _draw(1)[0]
+
+
+class SimulationDiode(SamplingCounter):
+    """A simulated diode: a BLISS sampling counter and a
+    :class:`~bliss_lite.devices.protocols.Counter` with its own fast ``read``.
 
     ``constant`` (optional) replaces every sample with that value; ``mode`` is a
     :class:`SamplingMode` (settable at run time, by name or member).
@@ -78,14 +58,9 @@ class SimulationDiode:
 
     def __init__(self, name: str, mode: SamplingMode | str = SamplingMode.MEAN,
                  unit: str | None = None, constant: float | None = None) -> None:
-        self.name = name
-        self.fullname = f"{CONTROLLER_NAME}:{name}"
-        self.unit = unit
         self.constant = constant
-        try:
-            self._mode = _parse_mode(mode)
-        except ValueError as err:
-            raise ValueError(f"{name}: {err}") from None
+        super().__init__(name, _DiodeController(CONTROLLER_NAME), mode=mode, unit=unit)
+        self.fullname = f"{CONTROLLER_NAME}:{name}"
         self._channels = self._make_channels()
 
     # -- configuration ------------------------------------------------------
@@ -101,6 +76,14 @@ class SimulationDiode:
             raise ValueError(f"{self.name}: {err}") from None
         self._channels = self._make_channels()
 
+    @property  # a plain attribute of the instance, set once (faster than the base's property)
+    def fullname(self) -> str:
+        return self._fullname
+
+    @fullname.setter
+    def fullname(self, value: str) -> None:
+        self._fullname = value
+
     @property
     def controller_name(self) -> str:
         return CONTROLLER_NAME
@@ -113,13 +96,8 @@ class SimulationDiode:
     def _make_channels(self) -> tuple[ChannelSpec, ...]:
         attrs = {"type": "sampling", "mode": self._mode.name}
         main = ChannelSpec(self.name, self.fullname, self.unit, attrs=attrs)
-        if self._mode is SamplingMode.STATS:
-            unit = self.unit
-            extra = [("N", "#"), ("std", unit), ("var", f"{unit}^2" if unit else None),
-                     ("min", unit), ("max", unit), ("p2v", unit)]
-            return (main,) + tuple(
-                ChannelSpec(f"{self.name}_{suffix}", f"{self.fullname}_{suffix}", u,
-                            attrs=dict(attrs)) for suffix, u in extra)
+        if self._mode in (SamplingMode.STATS, SamplingMode.INTEGRATE_STATS):
+            return (main,) + stats_channels(self.name, self.fullname, self.unit, attrs)
         if self._mode is SamplingMode.SAMPLES:
             samples = ChannelSpec(f"{self.name}_samples", f"{self.fullname}_samples",
                                   self.unit, shape=(-1,), attrs=dict(attrs))
@@ -143,19 +121,9 @@ class SimulationDiode:
             return (self.constant if self.constant is not None else _draw(1)[0],)
         n = self.nsamples(count_time)
         samples = [float(self.constant)] * n if self.constant is not None else _draw(n)
-        mean = math.fsum(samples) / n
         if mode is SamplingMode.MEAN:
-            return (mean,)
-        if mode is SamplingMode.INTEGRATE:
-            return (mean * count_time,)
-        if mode is SamplingMode.SAMPLES:
-            import numpy
-
-            return (mean, numpy.asarray(samples, dtype="float64"))
-        # STATS: population statistics of the samples
-        var = math.fsum((s - mean) ** 2 for s in samples) / n
-        low, high = min(samples), max(samples)
-        return (mean, float(n), math.sqrt(var), var, low, high, high - low)
+            return (math.fsum(samples) / n,)
+        return reduce_samples(mode, samples, count_time)
 
     def __info__(self) -> str:
         lines = [

@@ -57,7 +57,7 @@ def last_entry_number(filename: str) -> int:
     """The highest ``N`` of the ``N.1`` entries of ``filename`` (0 when no file)."""
     if not filename or not (os.path.exists(filename) or os.path.isdir(_scans_dir(filename))):
         return 0
-    from bliss_lite.nexus.datafile import last_entry_number as read_last_entry_number
+    from bliss_lite.nexus.claims import last_entry_number as read_last_entry_number
 
     return read_last_entry_number(os.path.abspath(filename))
 
@@ -65,7 +65,7 @@ def last_entry_number(filename: str) -> int:
 def claim_number(filename: str, number: int) -> int:
     """Reserve scan number ``number`` of ``filename``, or the first free one after it
     (:class:`NexusWriterError` when the file cannot take a scan now)."""
-    from bliss_lite.nexus.datafile import claim_number as claim
+    from bliss_lite.nexus.claims import claim_number as claim
 
     return claim(os.path.abspath(filename), number)
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import h5py
 import numpy
 
-from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite.nexus.mapping import Warn, make_link, name_problem, write_dict
 from bliss_lite.nexus.ondisk import POINTS_SUFFIX
+
+if TYPE_CHECKING:
+    from bliss_lite.events import ChannelSpec
 
 #: Items of an entry that the writer owns; a scan_meta category cannot replace them.
 ENTRY_ITEMS = frozenset(
     {"title", "start_time", "end_time", "end_reason", "scan_parameters", "writer",
-     "instrument", "measurement", "notes", "plotselect"}
+     "instrument", "measurement", "notes", "plotselect", "plot"}
 )
 POSITIONER_GROUPS = (
     "positioners_start", "positioners_dial_start", "positioners_end", "positioners_dial_end",
@@ -36,22 +38,31 @@ _CHUNK_ROWS = 4096
 
 @dataclass(frozen=True)
 class ChannelNode:
-    """Where one channel lives: ``instrument/<name>/<field>``, linked as
-    ``measurement/<name>``; ``field`` is ``value`` (motors, timers) or ``data``."""
+    """Where one channel lives: ``instrument/<group>/<field>``, linked as
+    ``measurement/<name>``; ``field`` is ``value`` (motors, timers) or ``data``, or
+    the channel's ``data_name``; ``group`` is ``name`` unless the channel names its
+    ``device`` (several channels of one NXdetector: a camera's ROI, an MCA element)."""
 
     spec: ChannelSpec
     name: str
+    group: str = ""
 
     @property
     def field(self) -> str:
+        if self.group and self.spec.data_name:
+            return self.spec.data_name
         return "data" if self.spec.kind == "counter" else "value"
+
+    @property
+    def group_name(self) -> str:
+        return self.group or self.name
 
     @property
     def nx_class(self) -> str:
         return "NXdetector" if self.spec.kind == "counter" else "NXpositioner"
 
     def path(self, entry_name: str) -> str:
-        return f"/{entry_name}/instrument/{self.name}/{self.field}"
+        return f"/{entry_name}/instrument/{self.group_name}/{self.field}"
 
     def link(self, entry_name: str) -> str:
         """The channel as the entry file links it: ``"<points file>::<path>"`` (an
@@ -70,7 +81,14 @@ def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
     valid item name falls back to the fullname (``:`` and ``/`` → ``_``)."""
     taken = {"positioners", *POSITIONER_GROUPS}
     nodes = []
+    channels = list(channels)
+    devices = _device_groups(channels, taken)
     for spec in channels:
+        if spec.fullname in devices:
+            node = devices[spec.fullname]
+            taken.add(node.name)
+            nodes.append(node)
+            continue
         name = spec.name
         if name in taken or name_problem(name):
             name = spec.fullname.replace(":", "_").replace("/", "_") or "channel"
@@ -82,12 +100,32 @@ def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
     return nodes
 
 
+def _device_groups(channels: Sequence[ChannelSpec], taken: set[str]) -> dict[str, ChannelNode]:
+    """Nodes of the channels that name their NXdetector ``device`` (BLISS's names:
+    ``measurement/<device>`` for ``data``, ``<device>_<data_name>`` otherwise)."""
+    nodes: dict[str, ChannelNode] = {}
+    used: set[tuple[str, str]] = set()
+    for spec in channels:
+        if not spec.device or spec.kind != "counter":
+            continue
+        field = spec.data_name or "data"
+        link = spec.device if field == "data" else f"{spec.device}_{field}"
+        if (spec.device, field) in used or link in taken or name_problem(link) \
+                or name_problem(spec.device) or name_problem(field):
+            continue  # placed by short name instead
+        used.add((spec.device, field))
+        nodes[spec.fullname] = ChannelNode(spec, link, spec.device)
+    taken.update(node.group for node in nodes.values())
+    taken.update(node.name for node in nodes.values())
+    return nodes
+
+
 # ---------------------------------------------------------------------------------
 # Points file: the channels (and writer/status), appended in SWMR mode
 
 
-def create_points(f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], npoints: int | None
-                  ) -> dict[str, h5py.Dataset]:
+def create_points(f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], npoints: int | None,
+                  compression: str | None = None) -> dict[str, h5py.Dataset]:
     """The empty, growable channel datasets of entry ``entry_name`` and its
     ``writer/status`` (STARTING), at the paths the entry file links to; returns
     channel fullname -> dataset."""
@@ -100,25 +138,31 @@ def create_points(f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], n
     instrument.attrs["NX_class"] = "NXinstrument"
     datasets = {}
     for node in nodes:
-        group = instrument.create_group(node.name)
-        group.attrs["NX_class"] = node.nx_class
-        dataset = group.create_dataset(node.field, **channel_dataset_options(node.spec, npoints))
+        group = instrument.require_group(node.group_name)
+        group.attrs.setdefault("NX_class", node.nx_class)
+        dataset = group.create_dataset(node.field, **channel_dataset_options(node.spec, npoints, compression))
         if node.spec.unit:
             dataset.attrs["units"] = node.spec.unit
         datasets[node.spec.fullname] = dataset
     return datasets
 
 
-def channel_dataset_options(spec: ChannelSpec, npoints: int | None) -> dict[str, Any]:
-    """``create_dataset`` keywords of a channel: empty, growable along the points,
-    chunked by ~1 MiB, NaN-filled for floats.  (The one place per-dataset creation
-    options, such as compression, belong.)"""
+def channel_dataset_options(spec: ChannelSpec, npoints: int | None, compression: str | None = None
+                            ) -> dict[str, Any]:
+    """``create_dataset`` keywords of a channel: empty, growable along the points;
+    spectra and images chunked and compressed by :mod:`.compression`, the rest
+    chunked by ~1 MiB, NaN-filled for floats."""
     dtype = numpy.dtype(spec.dtype)
     if dtype.kind in "UOS":
         dtype = h5py.string_dtype()
     shape = tuple(spec.shape)
     point_shape = tuple(max(s, 0) for s in shape)
     maxshape = (None,) + tuple(None if s < 0 else s for s in shape)
+    if shape and all(s > 0 for s in shape) and dtype.kind in "biuf":  # spectra, images
+        from bliss_lite.nexus.compression import dataset_options  # only scans with such channels
+
+        return {"shape": (0,) + point_shape, "maxshape": maxshape, "dtype": dtype,
+                **dataset_options(shape, spec.compression or compression)}
     point_chunk = tuple(256 if s < 0 else max(s, 1) for s in shape)
     row_bytes = dtype.itemsize * math.prod(point_chunk)
     rows = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // row_bytes, npoints or _CHUNK_ROWS))
@@ -170,11 +214,11 @@ def create_entry(
     measurement = entry.create_group("measurement")
     measurement.attrs["NX_class"] = "NXcollection"
     for node in nodes:
-        group = instrument.create_group(node.name)
-        group.attrs["NX_class"] = node.nx_class
+        group = instrument.require_group(node.group_name)
+        group.attrs.setdefault("NX_class", node.nx_class)
         group[node.field] = make_link(group.name, node.link(entry_name))
         if node.spec.kind == "counter" and node.spec.attrs:
-            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.name}", warn=warn,
+            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.group_name}", warn=warn,
                        protected={node.field}, keep_nx_class=True)
         measurement[node.name] = make_link(measurement.name, node.link(entry_name))
     if final:
@@ -220,7 +264,7 @@ def write_scan_info(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: 
         else:
             write_dict(entry, {category: value}, where="", warn=warn, protected=ENTRY_ITEMS)
 
-    _write_plotselect(entry, nodes, scan_info.get("plotselect"), warn)
+    _write_default_plots(entry, nodes, scan_info, warn)
 
 
 def _positioners(positioners: Any, nodes: Sequence[ChannelNode], entry_name: str) -> dict:
@@ -257,7 +301,7 @@ def _write_instrument_metadata(instrument: h5py.Group, nodes: Sequence[ChannelNo
         if metadata is not None:
             warn("instrument", "the instrument metadata must be a dict")
         return
-    by_name = {node.name: node for node in nodes}
+    by_name = {node.group_name: node for node in nodes}
     rest = {}
     for key, value in metadata.items():
         node = by_name.get(key)
@@ -272,36 +316,18 @@ def _write_instrument_metadata(instrument: h5py.Group, nodes: Sequence[ChannelNo
     write_dict(instrument, rest, where="instrument", warn=warn, protected=owned, keep_nx_class=True)
 
 
-def _write_plotselect(entry: h5py.Group, nodes: Sequence[ChannelNode], selected: Any, warn: Warn) -> None:
-    if not selected:
-        return
-    if isinstance(selected, str):
-        selected = [selected]
-    counters = {}
-    for node in nodes:
-        if node.spec.kind == "counter":
-            counters.setdefault(node.spec.name, node)
-            counters.setdefault(node.spec.fullname, node)
-    signals = list({counters[n].name: counters[n] for n in selected if n in counters}.values())
-    if not signals:
-        return
-    axes = [node for node in nodes if node.spec.kind == "motor"]
-    if not axes:
-        axes = [node for node in nodes if node.spec.name == "elapsed_time"][:1]
+def _write_default_plots(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:
+    """The entry's NXdata groups, chosen as the live plot chooses (:mod:`.default_plot`);
+    the first is the entry's ``@default``."""
+    from bliss_lite.nexus import default_plot  # only when an entry is finished
+
     entry_name = entry.name.lstrip("/")
-    nxdata: dict[str, Any] = {"@NX_class": "NXdata", "@signal": signals[0].name}
-    if len(signals) > 1:
-        nxdata["@auxiliary_signals"] = [node.name for node in signals[1:]]
-    if axes:
-        # NeXus: one @axes name per signal dimension (the data are flat, so one); the
-        # other scanned motors are axes of that same dimension (AXISNAME_indices).
-        nxdata["@axes"] = [axes[0].name]
-        for node in axes:
-            nxdata[f"@{node.name}_indices"] = 0
-    for node in signals + axes:
-        nxdata[">" + node.name] = node.link(entry_name)
-    write_dict(entry, {"plotselect": nxdata}, where="", warn=warn)
-    entry.attrs["default"] = "plotselect"
+    choice = default_plot.plot_choice([node.spec for node in nodes], scan_info)
+    groups = default_plot.nxdata_groups(choice, {n.spec.fullname: n.link(entry_name) for n in nodes},
+                                        {n.spec.fullname: n.name for n in nodes})
+    if groups:
+        write_dict(entry, groups, where="", warn=warn)
+        entry.attrs["default"] = next(iter(groups))
 
 
 def finish_entry(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:

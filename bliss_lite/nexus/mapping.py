@@ -58,13 +58,18 @@ def _leaves(seq: Any) -> Iterator[Any]:
     for item in seq:
         if isinstance(item, (list, tuple)):
             yield from _leaves(item)
+        elif isinstance(item, numpy.ndarray):
+            yield from _leaves(item.ravel().tolist())
         else:
             yield item
 
 
 def convert_value(value: Any) -> Any:
     """The value as h5py should store it, :data:`SKIP` for None; raises ``ValueError``
-    (a short reason) for what cannot be stored."""
+    (a short reason) for what cannot be stored.
+
+    This is the one rule of what HDF5 can hold: the scan_meta tree checks
+    (:func:`bliss_lite.scan_meta.tree.value_problem`) ask it too."""
     if value is None:
         return SKIP
     if isinstance(value, str):  # numpy.str_ too

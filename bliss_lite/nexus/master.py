@@ -6,10 +6,20 @@ else the old data file held: external links are kept as they are; anything else 
 file another program or an earlier bliss_lite wrote entries into) is first moved,
 whole, into the scans directory as ``original-K.h5`` and linked from there, so that
 nothing in it is ever lost.  Root attributes are kept.
+
+Before replacing a data file another program may have written into, it is refused
+when someone holds an exclusive ``flock`` on it (HDF5 does for a file it writes
+outside SWMR mode, :func:`held_exclusively`); before clearing the "open" marks a
+killed program left, no other process may have it open for writing
+(:func:`written_by_another_process`: a writer in SWMR mode holds no lock at all, and
+only this tells it from a killed one).  bliss_lite itself opens files with HDF5
+locking off (a reader left open in silx must not stop the next scan).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import re
 
@@ -18,7 +28,6 @@ import h5py
 from bliss_lite._common import now_iso
 from bliss_lite.nexus import ondisk
 from bliss_lite.nexus.errors import NexusWriterError
-from bliss_lite.nexus.filelock import held_exclusively, written_by_another_process
 from bliss_lite.nexus.superblock import NotHDF5Error, clear_open_marks, read_superblock
 
 _ORIGINAL = re.compile(r"^original-(\d+)\.h5$")
@@ -28,6 +37,62 @@ def _creator_version() -> str:
     from bliss_lite._version import __version__
 
     return __version__
+
+
+def held_exclusively(filename: str) -> bool:
+    """True when another open of ``filename`` holds an exclusive ``flock`` (HDF5 does
+    for a file it writes outside SWMR mode)."""
+    try:
+        fd = os.open(filename, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return True
+        raise
+    finally:
+        os.close(fd)  # closing drops the probe lock
+    return False
+
+
+def written_by_another_process(filename: str) -> bool:
+    """True when another process has ``filename`` open with write access (Linux,
+    from ``/proc``; the processes of other users may not be visible)."""
+    try:
+        target = os.stat(filename)
+    except FileNotFoundError:
+        return False
+    me = str(os.getpid())
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit() and name != me]
+    except OSError:
+        return False
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if st.st_ino == target.st_ino and st.st_dev == target.st_dev and _writable(pid, fd):
+                return True
+    return False
+
+
+def _writable(pid: str, fd: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}") as info:
+            for line in info:
+                if line.startswith("flags:"):
+                    return int(line.split()[1], 8) & os.O_ACCMODE != os.O_RDONLY
+    except (OSError, ValueError, IndexError):
+        pass
+    return True  # cannot tell: assume the worst
 
 
 def check(data_file: str) -> list[str]:

@@ -17,17 +17,17 @@ in the crash-safe layout of :mod:`bliss_lite.nexus.ondisk`.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy
 
 from bliss_lite.nexus import claims, layout, master, ondisk
-from bliss_lite.nexus.datafile import check_target
 from bliss_lite.nexus.errors import (NexusWriterError, ScanWriteError, free_bytes, is_space_error, reason,
                                      size_text, warn)
-from bliss_lite.nexus.recover import recover_stale
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+
+if TYPE_CHECKING:
+    from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 
 class NexusWriter:
@@ -70,15 +70,15 @@ class NexusWriter:
 
     def scan_start(self, event: ScanStart) -> None:
         """Create the entry; raises :class:`NexusWriterError` to refuse the scan."""
-        check_target(self.filename)
+        claims.check_target(self.filename)
         lock = claims.ScanLock(self.filename)
         lock.acquire()
         created: list[str] = []
         try:
-            for line in master.check(self.filename) + recover_stale(self.filename):
+            claims.activate(self.files.claim)  # (this scan's own claim is not to recover)
+            for line in master.check(self.filename) + _recover_stale(self.filename):
                 warn(f"Recovered {line}")
             self._take_number()
-            claims.activate(self.files.claim)
             self._nodes = layout.channel_nodes(event.channels)
             self._varlen = {n.spec.fullname for n in self._nodes if any(s < 0 for s in n.spec.shape)}
             self._npoints = layout._int_or_none(event.scan_info.get("npoints"))
@@ -87,13 +87,16 @@ class NexusWriter:
             created.append(self.files.points)
             self._points = h5py.File(self.files.points, "w-", libver=ondisk.LIBVER, locking=False,
                                      rdcc_nbytes=ondisk.CHUNK_CACHE_BYTES)
-            self._datasets = layout.create_points(self._points, self.entry_name, self._nodes, self._npoints)
+            self._datasets = layout.create_points(self._points, self.entry_name, self._nodes, self._npoints,
+                                                  event.scan_info.get("compression"))
             self._points.flush()
             self._points.swmr_mode = True
             created.append(self.files.entry)
             with ondisk.replacing(self.files.entry) as f:
                 layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
-            for line in master.publish(self.filename, default=self.entry_name, entry=self.entry_name):
+                plotted = "default" in f[self.entry_name].attrs  # root @default: the last entry with a plot
+            for line in master.publish(self.filename, default=self.entry_name if plotted else None,
+                                       entry=self.entry_name):
                 warn(line)
         except BaseException as exc:
             self._abandon(created, lock)
@@ -175,8 +178,8 @@ class NexusWriter:
                 or master.holds(self.filename, self.entry_name)):
             raise NexusWriterError(
                 f"Entry {self.entry_name} already exists in {self.filename}; entries are never overwritten.")
-        if os.path.exists(self.files.claim) and not claims.is_stale(self.files.claim):
-            who = claims.claim_owner(self.files.claim)
+        who = claims.claim_owner(self.files.claim)
+        if who and who.get("pid") != str(os.getpid()) and ondisk.is_alive(who):
             raise NexusWriterError(f"Scan number {self.scan_nb} of {self.filename} is claimed by another "
                                    f"process (PID {who.get('pid', '?')}).")
         claims.write_claim(self.files.claim)
@@ -232,6 +235,15 @@ class NexusWriter:
         if fullname not in self._unknown:
             self._unknown.add(fullname)
             warn(f"Channel {fullname!r} was not announced at scan start: not written to {self.filename}.")
+
+
+def _recover_stale(filename: str) -> list[str]:
+    """Finish what killed writers left (the recovery module loads only then)."""
+    if not claims.needs_recovery(filename):
+        return []
+    from bliss_lite.nexus.recover import recover_stale
+
+    return recover_stale(filename)
 
 
 def _unlink(path: str) -> None:

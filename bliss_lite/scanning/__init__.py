@@ -7,9 +7,11 @@ What other rooms and users may use::
     from bliss_lite.scanning import Scan, ScanState, ScanAbort  # the scan object
     from bliss_lite.scanning import ScanSaving, ScanDisplay     # SCAN_SAVING, SCAN_DISPLAY
     from bliss_lite.scanning import peak, cen, goto_peak, plotselect, ...
-    from bliss_lite.scanning import scan_meta                   # SPEC 6
-    from bliss_lite.scanning.context import ScanContext, current, set_current
-    from bliss_lite.scanning.events import ScanStart, ScanPoints, ScanEnd, ScanSubscriber
+    from bliss_lite.scanning.context import ScanContext, current
+    from bliss_lite.devices.protocols import ScanOutline         # the points a Scan visits
+
+Scan metadata is its own package (``bliss_lite.scan_meta``, SPEC 6), the scan events
+a leaf module (``bliss_lite.events``).
 """
 
 from bliss_lite.scanning.alignment import (
@@ -28,10 +30,19 @@ from bliss_lite.scanning.alignment import (
 from bliss_lite.scanning.data import ScanData
 from bliss_lite.scanning.display import ScanDisplay
 from bliss_lite.scanning.engine import Scan, ScanAbort, ScanState
-from bliss_lite.scanning.scan_meta import metadata_profiling
+from bliss_lite.scan_meta import metadata_profiling
 from bliss_lite.scanning.scan_saving import ScanSaving
 from bliss_lite.scanning.scans import (
     a2scan,
+    a3mesh,
+    a3scan,
+    a4scan,
+    a5scan,
+    anmesh,
+    d3mesh,
+    d3scan,
+    d4scan,
+    d5scan,
     amesh,
     anscan,
     ascan,
@@ -52,6 +63,7 @@ __all__ = [
     "Scan", "ScanAbort", "ScanData", "ScanDisplay", "ScanSaving", "ScanState",
     "a2scan", "amesh", "anscan", "ascan", "ct", "d2scan", "dmesh", "dnscan", "dscan",
     "lineup", "lookupscan", "loopscan", "pointscan", "sct", "timescan",
+    "a3scan", "a4scan", "a5scan", "d3scan", "d4scan", "d5scan", "a3mesh", "d3mesh", "anmesh",
     "cen", "com", "fwhm", "goto_cen", "goto_com", "goto_min", "goto_peak", "peak",
     "plotselect", "trough", "where",
     "metadata_profiling",

@@ -14,8 +14,14 @@ from typing import Any, Iterable, Sequence
 
 import numpy
 
+from bliss_lite.devices.counters.reading import reading_plan
 from bliss_lite.devices.protocols import Counter, CounterContainer, Movable
 from bliss_lite.scanning.context import NO_COUNTERS
+
+
+class ArgumentTypeError(TypeError):
+    """A scan argument of the wrong type (the scan functions add BLISS's
+    "Intended Usage: ...  Hint:" in front of the message)."""
 
 
 def _what(value: Any) -> str:
@@ -27,7 +33,7 @@ def _what(value: Any) -> str:
 def number(func: str, arg: str, value: Any, minimum: float | None = None) -> float:
     """``value`` as a float; TypeError unless it is a real number (not a bool)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{func}() argument '{arg}' must be a number, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be a number, not {type(value).__name__}")
     value = float(value)
     if minimum is not None and not value >= minimum:
         raise ValueError(f"{func}() argument '{arg}' must be at least {minimum:g}, not {value:g}")
@@ -58,7 +64,7 @@ def integer(func: str, arg: str, value: Any, minimum: int) -> int:
     """``value`` as an int; TypeError unless it is an integer (not a bool).  A count
     of points (:data:`POINT_ARGS`) is at most what memory can hold."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{func}() argument '{arg}' must be an integer, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be an integer, not {type(value).__name__}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{func}() argument '{arg}' must be at least {minimum}, not {value}")
@@ -81,7 +87,7 @@ def total_points(func: str, npoints: int, nchannels: int) -> None:
 
 def motor(func: str, arg: str, value: Any) -> Movable:
     if not isinstance(value, Movable):
-        raise TypeError(f"{func}() argument '{arg}' must be an axis, not {_what(value)}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be an axis, not {_what(value)}")
     return value
 
 
@@ -96,14 +102,14 @@ def distinct_motors(func: str, motors: Sequence[Movable]) -> None:
 def positions(func: str, arg: str, value: Any) -> numpy.ndarray:
     """A non-empty 1-D sequence of real numbers as a float array."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, numpy.ndarray)):
-        raise TypeError(f"{func}() argument '{arg}' must be a list of positions, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be a list of positions, not {type(value).__name__}")
     if isinstance(value, numpy.ndarray):
         if value.dtype.kind not in "iuf":
-            raise TypeError(f"{func}() argument '{arg}' must hold numbers only, not {value.dtype}")
+            raise ArgumentTypeError(f"{func}() argument '{arg}' must hold numbers only, not {value.dtype}")
     else:
         for v in value:
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"{func}() argument '{arg}' must hold numbers only, "
+                raise ArgumentTypeError(f"{func}() argument '{arg}' must hold numbers only, "
                                 f"not {type(v).__name__}")
     array = numpy.asarray(value, dtype=float).ravel()
     if len(array) == 0:
@@ -115,13 +121,13 @@ def positions(func: str, arg: str, value: Any) -> numpy.ndarray:
 
 def flag(func: str, arg: str, value: Any) -> bool:
     if not isinstance(value, (bool, numpy.bool_)):
-        raise TypeError(f"{func}() argument '{arg}' must be True or False, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be True or False, not {type(value).__name__}")
     return bool(value)
 
 
 def optional_str(func: str, arg: str, value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise TypeError(f"{func}() argument '{arg}' must be a string, not {type(value).__name__}")
+        raise ArgumentTypeError(f"{func}() argument '{arg}' must be a string, not {type(value).__name__}")
     return value
 
 
@@ -129,8 +135,8 @@ def scan_info(func: str, value: Any) -> dict | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise TypeError(f"{func}() argument 'scan_info' must be a dict, not {type(value).__name__}")
-    from bliss_lite.scanning import scan_meta
+        raise ArgumentTypeError(f"{func}() argument 'scan_info' must be a dict, not {type(value).__name__}")
+    from bliss_lite import scan_meta
 
     scan_meta.check_scan_info(value)
     return value
@@ -142,7 +148,9 @@ def is_counter_arg(value: Any) -> bool:
 
 def counters(func: str, args: Iterable[Any], default: Any) -> list[Counter]:
     """The counters of ``args`` (counters, measurement groups, controllers) in order,
-    duplicates dropped; no argument at all → ``default()`` (ACTIVE_MG)."""
+    duplicates dropped; no argument at all → ``default()`` (ACTIVE_MG).  BLISS-API
+    counters come back as :func:`~bliss_lite.devices.counters.reading.reading_plan`
+    makes them (one reader per controller, calc counters after their inputs)."""
     args = list(args)
     found = [] if args else list(default())
     for arg in args:
@@ -151,12 +159,15 @@ def counters(func: str, args: Iterable[Any], default: Any) -> list[Counter]:
         elif isinstance(arg, CounterContainer) and not isinstance(arg, (str, bytes)):
             found.extend(arg.counters)
         else:
-            raise TypeError(f"{func}(): {_what(arg)} is not a counter, a measurement group "
+            raise ArgumentTypeError(f"{func}(): {_what(arg)} is not a counter, a measurement group "
                             "or a controller")
     result = _unique(found)
     if not result:
         raise ValueError(NO_COUNTERS)
-    return result
+    try:
+        return reading_plan(result)
+    except ValueError as err:
+        raise ValueError(f"{func}(): {err}") from None
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:
@@ -177,5 +188,6 @@ def check_limits(motors: Sequence[Movable], trajectories: Sequence[numpy.ndarray
         values = numpy.unique(trajectory)
         check(float(values[0]))
         check(float(values[-1]))
-        for value in values[1:-1].tolist():
-            check(value)
+        for start in range(1, len(values) - 1, 4096):  # a chunk of Python floats at a time
+            for value in values[start:min(start + 4096, len(values) - 1)].tolist():
+                check(value)

@@ -14,6 +14,13 @@ scan and the counter, and nothing moves.
 
 The Scan object's ``.peak(counter=None, axis=None)`` ... ``.goto_min(...)`` methods
 call these functions with ``scan=self``.
+
+Plots hear of the results without this module knowing them: ``peak``, ``com``,
+``cen``, ``trough``, ``where`` and the ``goto_*`` functions give every session
+subscriber that has an ``alignment_markers(key, markers, clear)`` method the
+:class:`Marker` s to draw on the scan's curve (BLISS's Flint markers: the result
+per motor, and ``current``, the motor's position), and ``plotselect`` calls
+``plotselect_changed(names)``.  A failing listener is ignored.
 """
 
 from __future__ import annotations
@@ -43,13 +50,10 @@ __all__ = [
     "goto_min",
     "plotselect",
     "selected_counters",
+    "Marker",
 ]
 
 PLOTSELECT_KEY = "plotselect"
-
-#: plotselect's selection when no session store is available.
-_storeless_selection: list[str] = []
-
 
 class _Axis(NamedTuple):
     """A position axis of a scan: its label, its data and the motor (or None)."""
@@ -59,24 +63,63 @@ class _Axis(NamedTuple):
     motor: Any
 
 
+class Marker(NamedTuple):
+    """A vertical line to draw at ``position`` of ``axis`` on a scan's curve; ``id``
+    is "peak", "cen", "com", "min" or "current"."""
+
+    axis: str
+    id: str
+    position: float
+    label: str
+
+
+def _tell_plots(method: str, *args: Any) -> None:
+    """Call ``method`` of the session's subscribers that have it (see the module's
+    documentation); a listener never makes an alignment function fail."""
+    try:
+        subscribers = list(context.current().subscribers)
+    except Exception:
+        return
+    for subscriber in subscribers:
+        hook = getattr(subscriber, method, None)
+        if callable(hook):
+            try:
+                hook(*args)
+            except Exception:
+                pass
+
+
+def _mark(scan: Any, markers: list[Marker], clear: bool = True) -> None:
+    key = getattr(scan, "key", None)
+    if key is not None and markers:
+        _tell_plots("alignment_markers", key, markers, clear)
+
+
+def _current_markers(target: "_Target", skip_outside: bool) -> list[Marker]:
+    """A ``current`` marker per motor (when ``skip_outside``: only inside the scan's range)."""
+    markers = []
+    for ax in target.axes:
+        if ax.motor is None:
+            continue
+        position = float(ax.motor.position)
+        finite = ax.positions[numpy.isfinite(ax.positions)]
+        if skip_outside and (not len(finite) or not finite.min() < position < finite.max()):
+            continue
+        markers.append(Marker(ax.name, "current", position, f"current\n{_format_position(ax.motor, position)}"))
+    return markers
+
+
 # --------------------------------------------------------------------------------------
 # plotselect
 # --------------------------------------------------------------------------------------
 
 
-def _store() -> Any:
-    try:
-        return context.current().store
-    except Exception:  # no session context can be built: keep the selection here
-        return None
-
-
 def selected_counters() -> list[str]:
     """The counter names selected with :func:`plotselect` in this session."""
-    store = _store()
-    if store is None:
-        return list(_storeless_selection)
-    return list(store.get(PLOTSELECT_KEY, None) or [])
+    ctx = context.current()
+    if ctx.store is None:
+        return list(ctx.plot_selection)
+    return list(ctx.store.get(PLOTSELECT_KEY, None) or [])
 
 
 def plotselect(*counters: Any) -> None:
@@ -97,11 +140,12 @@ def plotselect(*counters: Any) -> None:
                 raise TypeError(f"plotselect() takes counters or counter names, not {counter!r}")
             if name not in names:
                 names.append(name)
-        store = _store()
-        if store is None:
-            _storeless_selection[:] = names
+        ctx = context.current()
+        if ctx.store is None:
+            ctx.plot_selection[:] = names
         else:
-            store.set(PLOTSELECT_KEY, names)
+            ctx.store.set(PLOTSELECT_KEY, names)
+        _tell_plots("plotselect_changed", list(names))
     lines += ["", "Currently plotted counter(s):"]
     lines += [f"- {name}" for name in selected_counters()]
     lines.append("")
@@ -219,7 +263,18 @@ _FWHM = ("fwhm", scan_math.fwhm)
 
 def _value(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Any:
     target = _target(counter, axis, scan)
-    return _compute(spec[0], spec[1], target, target.axes[0])
+    result = _compute(spec[0], spec[1], target, target.axes[0])
+    if spec is not _FWHM:
+        _mark(target.scan, _result_markers(spec, target, result) + _current_markers(target, skip_outside=True))
+    return result
+
+
+def _result_markers(spec: tuple[str, Callable], target: _Target, result: Any) -> list[Marker]:
+    kind = "min" if spec is _TROUGH else spec[0]
+    ax = target.axes[0]
+    position = float(result[0] if isinstance(result, tuple) else result)
+    text = _format_position(ax.motor, position) if ax.motor is not None else f"{position:g}"
+    return [Marker(ax.name, kind, position, f"{kind}\n{text}")]
 
 
 # --------------------------------------------------------------------------------------
@@ -242,8 +297,22 @@ def com(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
     return _value(_COM, counter, axis, scan)
 
 
+class CenPosition(float):
+    """What ``cen()`` returns: the centre's position, as BLISS 2.4 (a float), which
+    also carries ``.position`` and ``.fwhm`` (the full width at half maximum)."""
+
+    position: float
+    fwhm: float
+
+    def __new__(cls, cen: Cen) -> "CenPosition":
+        value = super().__new__(cls, cen.position)
+        value.position, value.fwhm = float(cen.position), float(cen.fwhm)
+        return value
+
+
 def cen(counter: Any = None, axis: Any = None, scan: Any = None) -> Cen:
-    """``(position, fwhm)``: centre and full width at half maximum of the counter."""
+    """``(position, fwhm)``: centre and full width at half maximum of the counter
+    (``scan.cen()`` gives BLISS 2.4's float, a :class:`CenPosition`)."""
     return _value(_CEN, counter, axis, scan)
 
 
@@ -283,6 +352,9 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
             moves.append((a.motor, float(result[0] if isinstance(result, tuple) else result)))
     for motor, position in moves:
         motor.check_target(position)
+    name = "min" if kind == "trough" else kind
+    _mark(target.scan, [Marker(motor.name, name, position, f"{name}\n{_format_position(motor, position)}")
+                        for motor, position in moves])
     starts = [(motor, motor.position) for motor, _ in moves]
     out = sys.stdout
     for (motor, position), (_, start) in zip(moves, starts):
@@ -291,12 +363,13 @@ def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Non
     try:
         move_together(moves)
     except BaseException:
-        for motor, start in starts:
-            try:
-                motor.move(start, wait=True)
-            except BaseException:
-                pass
+        try:
+            move_together(starts)  # back where they were
+        except BaseException:
+            pass
         raise
+    finally:
+        _mark(target.scan, _current_markers(target, skip_outside=False), clear=False)
 
 
 def goto_peak(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
@@ -356,7 +429,15 @@ def where(counter: Any = None, scan: Any = None) -> None:
         lines.append(f"  {title}: " + "   ".join(parts))
         if reason is not None:
             lines.append(f"  ({target.counter}: {reason})")
+    _mark(scan, _current_markers(target, skip_outside=False))
     out = sys.stdout
     out.write("\n".join(lines) + "\n")
     out.flush()
 
+
+
+def find_position(func: Callable, counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """``func(x, y)``: a user's own computation on the scanned motor's positions
+    (``x``) and the counter's values (``y``), as BLISS's ``find_position``."""
+    target = _target(counter, axis, scan)
+    return func(target.axes[0].positions, target.values)

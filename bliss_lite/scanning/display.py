@@ -14,6 +14,10 @@
 ``ct`` output) in "table" and "progress" modes.
 
 Output goes to whatever ``sys.stdout`` is when each event arrives.
+
+``SCAN_DISPLAY.auto = True`` opens the plot window (``flint()``) at the next scan
+when none is open and a display exists; ``SCAN_DISPLAY.extra_args`` are given to
+the window process at its next start (e.g. ``["--draw-delay", "0.5"]``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import time
 from typing import Any, NamedTuple
 
 from bliss_lite.devices._text import label as _label
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
+from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
 
 __all__ = ["DISPLAY_MODES", "ScanDisplay", "ScanPrinter"]
 
@@ -42,9 +46,20 @@ class ScanDisplay:
     def __init__(self, store: Any = None) -> None:
         self._store = store
         self._mode = "table"
+        self._auto = False
+        self._extra_args: list[str] = []
         saved = store.get(STORE_KEY, None) if store is not None else None
-        if isinstance(saved, dict) and saved.get("mode") in DISPLAY_MODES:
-            self._mode = saved["mode"]
+        if isinstance(saved, dict):
+            if saved.get("mode") in DISPLAY_MODES:
+                self._mode = saved["mode"]
+            self._auto = saved.get("auto") is True
+            extra = saved.get("extra_args")
+            if isinstance(extra, list) and all(isinstance(a, str) for a in extra):
+                self._extra_args = extra
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.set(STORE_KEY, {"mode": self._mode, "auto": self._auto, "extra_args": list(self._extra_args)})
 
     @property
     def mode(self) -> str:
@@ -57,8 +72,31 @@ class ScanDisplay:
             valid = ", ".join(repr(m) for m in DISPLAY_MODES)
             raise ValueError(f"SCAN_DISPLAY.mode must be one of {valid}, not {value!r}.")
         self._mode = value
-        if self._store is not None:
-            self._store.set(STORE_KEY, {"mode": value})
+        self._save()
+
+    @property
+    def auto(self) -> bool:
+        """Open the plot window at each scan when none is open (BLISS's Flint)."""
+        return self._auto
+
+    @auto.setter
+    def auto(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"SCAN_DISPLAY.auto must be True or False, not {value!r}.")
+        self._auto = value
+        self._save()
+
+    @property
+    def extra_args(self) -> list[str]:
+        """Command-line arguments of the plot window process at its next start."""
+        return list(self._extra_args)
+
+    @extra_args.setter
+    def extra_args(self, value: list[str] | tuple[str, ...]) -> None:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(a, str) for a in value):
+            raise TypeError(f"SCAN_DISPLAY.extra_args must be a list of strings, not {value!r}.")
+        self._extra_args = list(value)
+        self._save()
 
     def subscriber(self, scan: Any) -> "ScanPrinter | None":
         """A printer for ``scan`` in the current mode, or None when the mode is "off"."""
@@ -67,10 +105,12 @@ class ScanDisplay:
         return ScanPrinter(self._mode)
 
     def __info__(self) -> str:
-        return f"SCAN_DISPLAY\n  mode: {self._mode!r}  (one of {', '.join(repr(m) for m in DISPLAY_MODES)})"
+        return (f"SCAN_DISPLAY\n  mode: {self._mode!r}  (one of {', '.join(repr(m) for m in DISPLAY_MODES)})\n"
+                f"  auto: {self._auto}  (open the plot window at each scan)\n"
+                f"  extra_args: {self._extra_args!r}")
 
     def __repr__(self) -> str:
-        return f"ScanDisplay(mode={self._mode!r})"
+        return f"ScanDisplay(mode={self._mode!r}, auto={self._auto})"
 
 
 class _Column(NamedTuple):
@@ -122,7 +162,7 @@ def _centred_number(value: Any, before: int, after: int) -> str:
 
 
 class ScanPrinter:
-    """A :class:`~bliss_lite.scanning.events.ScanSubscriber` printing one scan.
+    """A :class:`~bliss_lite.events.ScanSubscriber` printing one scan.
 
     ``mode`` is "table" or "progress"; ``tty`` forces (or denies) the terminal-only
     progress line, default: ``sys.stdout.isatty()`` when the scan starts.
@@ -145,7 +185,7 @@ class ScanPrinter:
         self._kind = mode
         self._tty = False
         self._info: dict = {}
-        self._scan: Any = None
+        self._key: Any = None
         self._columns: list[_Column] = []
         self._motor_columns: list[_Column] = []
         self._counter_columns: list[_Column] = []
@@ -169,7 +209,7 @@ class ScanPrinter:
     def scan_start(self, event: ScanStart) -> None:
         info = event.scan_info
         self._info = info
-        self._scan = event.scan
+        self._key = event.key
         self._t0 = self._t_tokens = time.monotonic()
         self._tty = _isatty() if self._force_tty is None else self._force_tty
         self._kind = "ct" if info.get("type") in ("ct", "sct") else self._mode
@@ -269,9 +309,9 @@ class ScanPrinter:
         if self._not_shown:
             lines.append("Activated counters not shown: " + ", ".join(self._not_shown))
         lines.append("")
-        number = info.get("scan_nb", getattr(self._scan, "scan_number", ""))
+        number = info.get("scan_nb", getattr(self._key, "number", ""))
         start = _parse_time(info.get("start_time")) or datetime.datetime.now().astimezone()
-        filename = info.get("filename") or getattr(self._scan, "filename", None)
+        filename = info.get("filename") or getattr(self._key, "filename", None)
         if not filename or info.get("save") is False:
             filename = "not saved"
         words = [f"Scan {number}", start.strftime(_DATE_FORMAT), str(filename)]
@@ -280,7 +320,7 @@ class ScanPrinter:
         if info.get("user_name"):
             words.append(f"user = {info['user_name']}")
         lines.append(" ".join(words))
-        lines.append(str(info.get("title") or getattr(self._scan, "name", "")))
+        lines.append(str(info.get("title") or info.get("name", "")))
         lines.append("")
         if self._kind == "table":
             lines.append("  ".join(c.label.rjust(c.width) for c in self._columns))

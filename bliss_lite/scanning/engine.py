@@ -1,5 +1,5 @@
 """The scan engine: a :class:`Scan` moves motors, counts, reads counters, and hands
-the points to its subscribers (events in :mod:`bliss_lite.scanning.events`).
+the points to its subscribers (events in :mod:`bliss_lite.events`).
 
 Order of a run (``Scan.run()``), each step only after the previous one succeeded:
 
@@ -23,25 +23,28 @@ Order of a run (``Scan.run()``), each step only after the previous one succeeded
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import enum
 import itertools
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy
 
+from bliss_lite import scan_meta
 from bliss_lite._common import now_iso
 from bliss_lite._common import print_warning as warn
 from bliss_lite.devices.moving import move_together
-from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanPlan
+from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanOutline
 from bliss_lite.scanning import context as _context
 from bliss_lite.scanning import _arguments, numbering
 from bliss_lite.scanning import _read_check as _read
+from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
+from bliss_lite.scanning.chain import ChainPreset
 from bliss_lite.scanning.data import ScanData, ScanDataStore
-from bliss_lite.scanning.events import ScanEnd, ScanPoints, ScanStart
 
 if TYPE_CHECKING:
     from bliss_lite.devices.protocols import Counter, Movable
@@ -51,6 +54,7 @@ __all__ = ["Scan", "ScanState", "ScanAbort", "TIMER_CHANNELS", "BLOCK_MAX", "BLO
 
 BLOCK_PERIOD = 0.1  # seconds between two blocks of points, at most
 BLOCK_MAX = 5000  # points in one block, at most
+BLOCK_BYTES = 64 << 20  # bytes of 1-D/2-D data (images, spectra) in one block, at most
 
 TIMER_CHANNELS = (
     ChannelSpec("elapsed_time", "timer:elapsed_time", "s", kind="timer"),
@@ -80,12 +84,23 @@ class ScanAbort(KeyboardInterrupt):
         return self.args[0] if self.args else "scan aborted"
 
 
+def _as_scan_abort(exc: BaseException, message: str = "scan aborted") -> "ScanAbort":
+    """The :class:`ScanAbort` the user sees for ``exc`` (a KeyboardInterrupt): ``exc``
+    itself when it is one, else a new one caused by it.  The only place that makes
+    an abort out of an interrupt."""
+    if isinstance(exc, ScanAbort):
+        return exc
+    abort = ScanAbort(message)
+    abort.__cause__ = exc
+    return abort
+
+
 class _Interrupts:
     """Ctrl-C handling while a scan runs in the main thread.
 
-    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside deferred
-    sections (``deferring > 0``: handing a block to subscribers, finishing the scan),
-    where it is remembered in ``pending`` and acted upon at the end of the section.
+    Ctrl-C raises ``KeyboardInterrupt`` at once, as usual, except inside
+    ``with interrupts.deferred():`` sections (handing a block to subscribers,
+    finishing the scan), where it is remembered in ``pending`` and acted upon after.
     """
 
     def __init__(self) -> None:
@@ -99,6 +114,15 @@ class _Interrupts:
             self.pending = True
             return
         raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A section Ctrl-C does not cut in two (sections may nest)."""
+        self.deferring += 1
+        try:
+            yield
+        finally:
+            self.deferring -= 1
 
     def __enter__(self) -> "_Interrupts":
         if threading.current_thread() is threading.main_thread():
@@ -144,70 +168,88 @@ class _Channel:
 
 
 class Scan:
-    """One scan: built by the scan functions (``ascan``, ``loopscan``...), run once.
+    """One scan: runs an acquisition chain (:mod:`bliss_lite.scanning.chain`) once.
 
-    ``positions`` holds, for each motor, its position at every point (the engine
-    moves only the motors whose target changes from one point to the next).
-    ``npoints == 0`` means "until stopped" (``timescan``).
+    ``Scan(chain, name="scan", scan_info=None, save=True)`` as in BLISS; the standard
+    scans (``ascan``, ``loopscan``...) build their chain with ``DEFAULT_CHAIN`` and
+    run through here too.  A chain of BLISS's standard objects only (a step motor
+    master over a SoftwareTimerMaster over SamplingCounterAcquisitionSlaves, or the
+    timer alone at the top) runs in a fused point loop that does what their methods
+    do without calling them per point (the engine moves only the motors whose target
+    changes); any other chain runs by calling its objects' methods
+    (:meth:`_acquire_chain`).  ``restore_motors``: move the motors back where the
+    scan found them at the end (relative scans).
     """
 
-    def __init__(self, scan_type: str, title: str, *, counters: Sequence["Counter"],
-                 count_time: float, npoints: int, motors: Sequence["Movable"] = (),
-                 positions: Sequence[Sequence[float]] = (), name: str | None = None,
-                 save: bool = True, sleep_time: float | None = None,
-                 stab_time: float | None = None, scan_info: dict | None = None,
-                 extra_info: dict | None = None, restore_motors: bool = False,
+    def __init__(self, chain: Any, name: str = "scan", scan_info: dict | None = None,
+                 save: bool = True, *, restore_motors: bool = False,
                  user_metadata: bool = True, in_scans: bool = True,
-                 plan: ScanPlan | None = None, context: "ScanContext | None" = None) -> None:
+                 context: "ScanContext | None" = None) -> None:
+        from bliss_lite.scanning.chain import AcquisitionChain
+        from bliss_lite.scanning.scan_info import ScanInfo
+
+        if not isinstance(chain, AcquisitionChain):
+            raise TypeError(f"Scan() takes an AcquisitionChain, not {type(chain).__name__}")
+        if len(chain.top_masters) != 1:
+            raise ValueError(f"Scan(): the chain must have one top master, it has "
+                             f"{len(chain.top_masters)} ({', '.join(m.name for m in chain.top_masters)})")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Scan() argument 'name' must be a non-empty string, not {name!r}"[:120])
         self._ctx = context if context is not None else _context.current()
-        self.name = name or scan_type
+        self.acq_chain = chain
+        chain.scan = self
+        self.name = name
         self.scan_number: int | None = None
         self.filename: str | None = None
         self.state = ScanState.IDLE
-        self.motors: list[Movable] = list(motors)
-        self.counters: list[Counter] = list(counters)
         self.npoints_done = 0
-        self._type = scan_type
-        self._npoints = int(npoints)
-        self._count_time = float(count_time)
-        self._positions = [numpy.asarray(p, dtype=float).ravel().tolist() for p in positions]
         self._save = bool(save)
-        self._sleep_time = float(sleep_time or 0.0)
-        self._stab_time = float(stab_time or 0.0)
         self._restore = bool(restore_motors)
         self._user_metadata = bool(user_metadata)
         self._in_scans = bool(in_scans)
-        self._plan = plan or ScanPlan(scan_type, self._npoints, self._count_time)
         self._abort_requested = False
         self._abort_event = threading.Event()
         self._ran = False
-        self._store = ScanDataStore()
+        self._data = ScanDataStore()
+        self._own_subscribers: list[Any] = []
+        self._preset_list: list[Any] = []
+        self.key: ScanKey | None = None
+        self._fused = _fuse(chain, (scan_info or {}).get("type", name))
 
-        channels: list[ChannelSpec] = list(TIMER_CHANNELS)
-        channels += [ChannelSpec(m.name, f"axis:{m.name}", m.unit, kind="motor") for m in self.motors]
-        self._counter_channels: list[list[ChannelSpec]] = []
-        for counter in self.counters:
-            specs = list(counter.channels())
-            self._counter_channels.append(specs)
-            channels += specs
-        self.channels: list[ChannelSpec] = channels
-        _arguments.total_points(scan_type, self._npoints, len(channels))
+        objects = chain.nodes_list
+        self.motors: list[Movable] = [a for o in objects for a in o._axes]
+        self.counters: list[Counter] = [c for o in objects for c in o._counters]
+        acq_channels = [c for o in objects for c in o.channels]
+        order = {"timer": 0, "motor": 1}
+        acq_channels.sort(key=lambda c: order.get(c.kind, 2))
+        self._acq_channels = acq_channels
+        self.channels: list[ChannelSpec] = [c.spec() for c in acq_channels]
+        fullnames = [c.fullname for c in self.channels]
+        if len(set(fullnames)) != len(fullnames):
+            twice = sorted({n for n in fullnames if fullnames.count(n) > 1})
+            raise ValueError(f"Scan(): channel {twice[0]!r} is given twice in the chain")
 
-        info = copy.deepcopy(scan_info) if scan_info else {}
-        info.update(extra_info or {})
+        info = ScanInfo.normalize(copy.deepcopy(dict(scan_info)) if scan_info else None)
+        if isinstance(scan_info, ScanInfo):
+            info = ScanInfo(copy.deepcopy(dict(scan_info)))
+        saving = self._ctx.scan_saving
+        info.setdefault("title", name)
         info.update({
-            "title": title,
-            "type": scan_type,
-            "name": self.name,
-            "npoints": self._npoints,
-            "count_time": self._count_time,
-            "sleep_time": sleep_time,
+            "session_name": self._ctx.session_name,
+            "user_name": self._ctx.user_name or saving.user_name,
+            "data_writer": saving.writer if self._save else "null",
+            "writer_options": {"chunk_options": {}, "separate_scan_files": False},
+            "data_policy": getattr(saving, "data_policy", "None"),
             "save": self._save,
+            "publisher": "bliss_lite",
+            "publisher_version": _version(),
         })
-        if stab_time is not None:
-            info["stab_time"] = stab_time
         info.setdefault("comments", [])
-        self.scan_info: dict = info
+        info.set_acquisition_chain_info(chain)
+        self.scan_info: ScanInfo = info
+        self.outline: ScanOutline = self._fused or ScanOutline(
+            info.get("type", name), _npoints(chain), 0.0)
+        _arguments.total_points(info.get("type", name), int(self.outline.npoints or 0), len(self.channels))
 
     # -- public face ---------------------------------------------------------------
 
@@ -226,7 +268,7 @@ class Scan:
     def get_data(self, key: Any = None) -> ScanData | numpy.ndarray:
         """The scan's data: a mapping channel name → numpy array (see
         :class:`~bliss_lite.scanning.data.ScanData`); with ``key``, that one array."""
-        data = self._store.data()
+        data = self._data.data()
         return data if key is None else data[key]
 
     def add_comment(self, text: str) -> None:
@@ -236,6 +278,29 @@ class Scan:
         if self.state in (ScanState.DONE, ScanState.USER_ABORTED, ScanState.KILLED):
             raise RuntimeError(f"{self.name} scan has ended: comments can only be added before the end")
         self.scan_info["comments"].append({"date": now_iso(), "message": text})
+
+    def add_preset(self, preset: Any) -> None:
+        """Add a :class:`~bliss_lite.scanning.presets.ScanPreset` to this scan
+        (before ``run()``)."""
+        from bliss_lite.scanning.presets import ScanPreset
+
+        if not isinstance(preset, ScanPreset):
+            raise ValueError("Expected ScanPreset instance")
+        if self._ran:
+            raise RuntimeError(f"{self.name} scan has already been run: add presets before run()")
+        self._preset_list.append(preset)
+
+    def subscribe(self, subscriber: Any) -> None:
+        """Give ``subscriber`` (a :class:`~bliss_lite.events.ScanSubscriber`) this
+        scan's events, after the session's subscribers; only before ``run()``."""
+        if self._ran:
+            raise RuntimeError(f"{self.name} scan has already been run: subscribe before run()")
+        if not any(subscriber is s for s in self._own_subscribers):
+            self._own_subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Any) -> None:
+        """Undo :meth:`subscribe` (before ``run()``)."""
+        self._own_subscribers = [s for s in self._own_subscribers if s is not subscriber]
 
     def abort(self) -> None:
         """Stop the scan from another thread (or a subscriber): it ends within one
@@ -263,9 +328,42 @@ class Scan:
         """Centre of mass of the counter's signal."""
         return self._align("com", counter, axis)
 
-    def cen(self, counter: Any = None, axis: Any = None) -> Any:
-        """Centre and FWHM of the counter's peak."""
-        return self._align("cen", counter, axis)
+    def cen(self, counter: Any = None, axis: Any = None) -> float:
+        """The centre of the counter's peak, a float as BLISS 2.4 (a
+        :class:`~bliss_lite.scanning.alignment.CenPosition`, ``.fwhm`` its width)."""
+        from bliss_lite.scanning.alignment import CenPosition
+
+        return CenPosition(self._align("cen", counter, axis))
+
+    def find_position(self, func: Any, counter: Any = None, axis: Any = None) -> float:
+        """``func(x, y)`` on the scanned motor's positions and the counter's values."""
+        if not callable(func):
+            raise TypeError(f"find_position() argument 'func' must be callable, not {type(func).__name__}")
+        from bliss_lite.scanning import alignment
+
+        return alignment.find_position(func, counter, axis=axis, scan=self)
+
+    @property
+    def scan_state(self) -> "ScanState":
+        return self.state
+
+    @property
+    def writer(self) -> str:
+        """The writer of this scan: ``"hdf5"``, or ``"null"`` when not saved."""
+        return self.scan_info.get("data_writer", "null")
+
+    @property
+    def streams(self) -> ScanData:
+        """The scan's channels by fullname, short name, counter or axis (as BLISS's
+        ``scan.streams["diode"][:]``); refused before the scan has started."""
+        if self.state == ScanState.IDLE:
+            raise RuntimeError("Scan was not yet started")
+        return self._data.data()
+
+    def __info__(self) -> str:
+        lines = [repr(self), f"  title: {self.scan_info.get('title')}",
+                 f"  state: {self.state.name}", f"  points: {self.npoints_done}"]
+        return "\n".join(lines)
 
     def fwhm(self, counter: Any = None, axis: Any = None) -> float:
         """Full width at half maximum of the counter's peak."""
@@ -317,8 +415,6 @@ class Scan:
         return interrupts is not None and interrupts.pending
 
     def _run(self, interrupts: _Interrupts) -> None:
-        from bliss_lite.scanning import scan_meta
-
         ctx = self._ctx
         info = self.scan_info
         self.state = ScanState.PREPARING
@@ -331,45 +427,53 @@ class Scan:
             if writer == "null":
                 filename = None  # numbered as a saved scan, but no file is written
             self.scan_number, self.filename = number, filename
+            self.key = ScanKey(ctx.session_name, number, filename)
             plotselect = ctx.store.get("plotselect") if ctx.store is not None else None
+            selected = list(plotselect) if isinstance(plotselect, list) else []
             info.update({
                 "scan_nb": number,
+                "name": f"{number}_{self.name}" if self._save else f"_{number}_{self.name}",
                 "filename": filename,
-                "session_name": ctx.session_name,
-                "user_name": ctx.user_name or saving.user_name,
+                "images_path": None,
                 "writer": writer,
+                "compression": getattr(saving, "compression", None),
+                "data_writer": writer,
                 "start_time": now_iso(),
-                "plotselect": list(plotselect) if isinstance(plotselect, list) else [],
+                "plotselect": selected,
             })
+            if selected:
+                info["display_extra"] = {"plotselect": selected}
             restore = [(m, m.position) for m in self.motors] if self._restore else []
             registry = ctx.scan_meta.copy() if ctx.scan_meta is not None else None
             gatherer = scan_meta.ScanMetadataGatherer(
-                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata)
+                self, registry, ctx.motors(), ctx.metadata_devices(), user=self._user_metadata,
+                record_profile=lambda profile: setattr(ctx, "last_metadata_profile", profile))
             gatherer.gather(scan_meta.META_TIMING.START)
             for key, default in (("instrument", {}), ("positioners", {}), ("scan_meta_categories", [])):
                 info.setdefault(key, default)
-            subscribers: list[Any] = [self._store]
+            subscribers: list[Any] = [self._data]
             for factory in ctx.subscriber_factories:
                 subscriber = factory(self)
                 if subscriber is not None:
                     subscribers.append(subscriber)
-            start = ScanStart(self, info, list(self.channels))
+            for subscriber in itertools.chain(ctx.subscribers, self._own_subscribers):
+                if not any(subscriber is s for s in subscribers):
+                    subscribers.append(subscriber)
+            start = ScanStart(self.key, _snapshot(info), list(self.channels))
             for subscriber in subscribers:
                 subscriber.scan_start(start)
                 started.append(subscriber)
         except BaseException as exc:
             # Refused before anything moved: the number stays free.
             aborted = isinstance(exc, KeyboardInterrupt)
-            interrupts.deferring += 1
-            try:
+            with interrupts.deferred():
                 info["end_time"] = now_iso()
                 info["end_reason"] = "USER_ABORT" if aborted else "FAILURE"
-                self._end_subscribers(started, ScanEnd(self, info, 0))
-            finally:
-                interrupts.deferring -= 1
+                if started:
+                    self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), 0))
             self.state = ScanState.USER_ABORTED if aborted else ScanState.KILLED
-            if aborted and not isinstance(exc, ScanAbort):
-                raise ScanAbort() from exc
+            if aborted:
+                raise _as_scan_abort(exc)
             raise
 
         self._subscribers = list(started)
@@ -379,16 +483,45 @@ class Scan:
             numbering.commit(ctx, self._save, number)
             if self._in_scans:
                 ctx.scans.append(self)
-            self._prepare(gatherer, scan_meta.META_TIMING.PREPARED)
+            self._presets_called = []
+            for preset in self._preset_list:
+                self._presets_called.append(preset)
+                preset._prepare(self)
+            self._chain_presets_called = []
+            for preset in self.acq_chain.presets:
+                self._chain_presets_called.append(preset)
+                preset.prepare(self.acq_chain)
+            self._first_point()
+            self._prepare(gatherer)
             self.state = ScanState.STARTING
-            self._acquire(interrupts)
+            for preset in self._preset_list:
+                preset.start(self)
+            for preset in self.acq_chain.presets:
+                preset.start(self.acq_chain)
+            if self._fused is not None:
+                self._acquire(interrupts)
+            else:
+                self._acquire_chain(interrupts)
         except KeyboardInterrupt as exc:
             reason, error = "USER_ABORT", exc
         except BaseException as exc:
             reason, error = "FAILURE", exc
+        self.state = ScanState.STOPPING
+        # the chain's and the scan's presets end (BLISS's order), whatever happened;
+        # a failure there fails the scan, the file is finalised all the same
+        for call in self._ending_calls():
+            try:
+                call()
+            except KeyboardInterrupt as exc:
+                if error is None:
+                    reason, error = "USER_ABORT", exc
+            except BaseException as exc:
+                if error is None:
+                    reason, error = "FAILURE", exc
+                else:
+                    warn(f"scan {self.scan_number}: {exc}")
 
-        interrupts.deferring += 1
-        try:
+        with interrupts.deferred():
             self.state = ScanState.STOPPING
             if reason != "SUCCESS":
                 self._stop_motors()
@@ -398,10 +531,8 @@ class Scan:
                 gatherer.gather(scan_meta.META_TIMING.END)
             except Exception as exc:
                 warn(f"cannot gather END metadata of scan {self.scan_number}: {exc}")
-            self._end_subscribers(started, ScanEnd(self, info, self._emitted))
+            self._end_subscribers(started, ScanEnd(self.key, _snapshot(info), self._emitted))
             self._subscribers, self._channels = [], []
-        finally:
-            interrupts.deferring -= 1
 
         restore_error: BaseException | None = None
         try:
@@ -415,32 +546,49 @@ class Scan:
 
         if restore_error is not None and reason != "SUCCESS":
             warn(f"motors of scan {self.scan_number} not moved back: {restore_error or 'interrupted'}")
-        if reason == "USER_ABORT":
-            if isinstance(error, ScanAbort):
-                raise error
-            raise ScanAbort() from error
         if error is not None:
-            raise error
-        if isinstance(restore_error, KeyboardInterrupt) and not isinstance(restore_error, ScanAbort):
-            raise ScanAbort("scan ended, moving the motors back was interrupted") from restore_error
+            raise _as_scan_abort(error) if reason == "USER_ABORT" else error
+        if isinstance(restore_error, KeyboardInterrupt):
+            raise _as_scan_abort(restore_error, "scan ended, moving the motors back was interrupted")
         if restore_error is not None:
             raise restore_error
         if interrupts.pending:
             raise KeyboardInterrupt
 
-    def _prepare(self, gatherer: Any, prepared: Any) -> None:
-        """Motors to the first point, devices told about the scan, PREPARED metadata."""
-        if self.motors and self._positions and len(self._positions[0]):
-            move_together((motor, positions[0]) for motor, positions in zip(self.motors, self._positions))
+    def _ending_calls(self) -> list:
+        """What runs after the points, in BLISS's order: the chain presets'
+        ``before_stop``, the objects' ``stop`` (masters first, generic chains), the
+        chain presets' ``stop``, the scan presets' ``stop``."""
+        chain = self.acq_chain
+        calls: list = []
+        chain_presets = getattr(self, "_chain_presets_called", [])
+        calls += [lambda p=p: p.before_stop(chain) for p in chain_presets]
+        if self._fused is None and getattr(self, "_chain_started", False):
+            calls += [o.stop for o in chain.nodes_list]
+        calls += [lambda p=p: p.stop(chain) for p in chain_presets]
+        calls += [lambda p=p: p._stop(self) for p in getattr(self, "_presets_called", [])]
+        return calls
+
+    def _prepare(self, gatherer: Any) -> None:
+        """Devices told about the scan, PREPARED metadata."""
         for device in itertools.chain(self.counters, self.motors):
             if isinstance(device, PreparesForScan):
-                device.prepare_for_scan(self._plan)
-        gatherer.gather(prepared)
+                device.prepare_for_scan(self.outline)
+        gatherer.gather(scan_meta.META_TIMING.PREPARED)
+        if self._abort_requested:
+            raise ScanAbort()
+
+    def _first_point(self) -> None:
+        """Motors to the first point (fused chains; a generic chain's masters move
+        their motors themselves)."""
+        if self._fused is not None:
+            move_together(self._fused.first_point())
         if self._abort_requested:
             raise ScanAbort()
 
     def _acquire(self, interrupts: _Interrupts) -> None:
         """The point loop: kept tight (no allocation per point beyond the values)."""
+        outline = self.outline
         channels = [_Channel(spec) for spec in self.channels]
         self._channels = channels
         elapsed_append = channels[0].append
@@ -450,36 +598,38 @@ class Scan:
         single: list[tuple[Any, Any]] = []
         multi: list[tuple[Any, tuple]] = []
         index = 2 + nmotors
-        for counter, specs in zip(self.counters, self._counter_channels):
+        for counter in self.counters:
+            specs = counter.channels()
             appends = tuple(c.append for c in channels[index:index + len(specs)])
             index += len(specs)
             if len(appends) == 1:
                 single.append((counter, counter.read, appends[0]))
             else:
                 multi.append((counter, counter.read, appends))
-        moves = [(m, m.move, p) for m, p in zip(self.motors, self._positions)]
+        moves = [m.move for m in self.motors]
         waits = [m.wait_move for m in self.motors]
-        last = [p[0] if p else None for p in self._positions]
-        count_time = self._count_time
-        sleep_time = self._sleep_time
-        stab_time = self._stab_time
+        last: list[Any] = [target for _, target in outline.first_point()]
+        count_time = float(outline.count_time)
+        sleep_time = float(outline.sleep_time or 0.0)
+        stab_time = float(outline.stab_time or 0.0)
         wait = self._abort_event.wait
         perf = time.perf_counter
         wall = time.time
-        npoints = self._npoints
-        indices = range(npoints) if npoints > 0 else itertools.count()
+        npoints = int(outline.npoints)
         t0 = None
         values: Any = None
         emitted = 0
         next_emit = perf() + BLOCK_PERIOD
+        point_bytes = sum(c.dtype.itemsize * int(numpy.prod(c.spec.shape)) for c in channels
+                          if c.spec.shape and all(n > 0 for n in c.spec.shape))
+        block_max = max(1, min(BLOCK_MAX, BLOCK_BYTES // point_bytes)) if point_bytes else BLOCK_MAX
         try:
-            for i in indices:
+            for done, targets in enumerate(outline.points(), 1):
                 if nmotors:
                     for k in range(nmotors):
-                        motor, move, positions = moves[k]
-                        target = positions[i]
+                        target = targets[k]
                         if target != last[k]:
-                            move(target, wait=False)
+                            moves[k](target, wait=False)
                             last[k] = target
                     for wait_move in waits:
                         wait_move()
@@ -511,33 +661,101 @@ class Scan:
                         for append, value in zip(appends, values):
                             append(value)
                 except Exception as exc:  # one sentence naming the counter and the point
-                    raise _read.failure(exc, i, values, self._reading_order(single, multi)) from exc
+                    raise _read.failure(exc, done - 1, values, self._reading_order(single, multi)) from exc
                 elapsed_append(now - t0)
                 epoch_append(now)
-                done = i + 1
                 self.npoints_done = done
                 if self._abort_requested:
                     raise ScanAbort()
                 if sleep_time and done != npoints and wait(sleep_time):
                     raise ScanAbort()
-                if done - emitted >= BLOCK_MAX or perf() >= next_emit:
-                    interrupts.deferring += 1
-                    try:
+                if done - emitted >= block_max or perf() >= next_emit:
+                    with interrupts.deferred():
                         self._emit(done - emitted)
-                    finally:
-                        interrupts.deferring -= 1
                     emitted = done
                     next_emit = perf() + BLOCK_PERIOD
                     if interrupts.pending:
                         interrupts.pending = False
                         raise KeyboardInterrupt
         finally:
-            interrupts.deferring += 1
-            try:
-                complete = min(len(c.values) for c in channels)
-                self._emit(complete)
-            finally:
-                interrupts.deferring -= 1
+            with interrupts.deferred():
+                self._emit(min(len(c.values) for c in channels))
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` on the scan's thread; ScanAbort when the scan is aborted
+        meanwhile (what acquisition objects' ``wait()`` calls)."""
+        if self._abort_event.wait(seconds):
+            raise ScanAbort()
+
+    def _acquire_chain(self, interrupts: _Interrupts) -> None:
+        """Any chain: each iteration of the top master prepares every object (slaves
+        first), then starts them (slaves first; the top master's start triggers what
+        is below it), then waits for the slaves' readings."""
+        chain = self.acq_chain
+        channels = [_Channel(spec) for spec in self.channels]
+        self._channels = channels
+        for acq_channel, channel in zip(self._acq_channels, channels):
+            acq_channel._sink = channel.append
+        objects = chain.nodes_list
+        top = objects[0]
+        bottom_up = [o for level in reversed(chain.levels()) for o in level]
+        for obj in objects:
+            obj._runtime = self
+        iterable = {o: hasattr(type(o), "__iter__") for o in objects}
+        iterators = {o: iter(o) for o in objects[1:] if iterable[o]}
+        preset_iterators = []
+        for preset in chain.presets:
+            produced = preset.get_iterator(chain)
+            if produced is not None:
+                preset_iterators.append(iter(produced))
+        self._chain_started = True
+        for obj in objects:
+            obj.apply_parameters()
+        perf = time.perf_counter
+        next_emit = perf() + BLOCK_PERIOD
+        try:
+            for index, _ in enumerate(iter(top) if iterable[top] else (top,)):
+                for obj, iterator in iterators.items():
+                    try:
+                        next(iterator)
+                    except StopIteration:  # a master below the top starts over
+                        iterators[obj] = iterator = iter(obj)
+                        next(iterator)
+                current = []
+                for iterator in list(preset_iterators):
+                    try:
+                        current.append(next(iterator))
+                    except StopIteration:
+                        preset_iterators.remove(iterator)
+                for preset in current:
+                    preset.prepare()
+                for obj in bottom_up:
+                    if index == 0 or not obj.prepare_once:
+                        obj.prepare()
+                for preset in current:
+                    preset.start()
+                for obj in bottom_up:
+                    if index == 0 or not obj.start_once:
+                        obj.start()
+                        if obj is not top and not hasattr(obj, "slaves"):
+                            obj.spawn_reading_task()
+                for obj in objects:
+                    obj.wait_reading()
+                for preset in current:
+                    preset.stop()
+                self.npoints_done = self._emitted + min(len(c.values) for c in channels)
+                if self._abort_requested:
+                    raise ScanAbort()
+                if perf() >= next_emit and min(len(c.values) for c in channels):
+                    with_deferred(interrupts, lambda: self._emit(min(len(c.values) for c in channels)))
+                    next_emit = perf() + BLOCK_PERIOD
+                    if interrupts.pending:
+                        interrupts.pending = False
+                        raise KeyboardInterrupt
+        finally:
+            for acq_channel in self._acq_channels:
+                acq_channel._sink = None
+            with_deferred(interrupts, lambda: self._emit(min(len(c.values) for c in channels)))
 
     def _emit(self, n: int) -> None:
         """Hand the next ``n`` complete points to the subscribers (a subscriber that
@@ -557,11 +775,14 @@ class Scan:
                 channel.values.clear()
             raise bad.error(self._emitted) from None
         for channel in channels:
-            channel.values.clear()
+            del channel.values[:n]
         first = self._emitted
         self._emitted = first + n
         self.npoints_done = self._emitted
-        event = ScanPoints(self, first, data)
+        event = ScanPoints(self.key, first, data)
+        for preset in self._preset_list:
+            if preset._data_connections:
+                preset._new_data(data)
         for subscriber in list(self._subscribers):
             try:
                 subscriber.scan_points(event)
@@ -575,14 +796,14 @@ class Scan:
 
     def _reading_order(self, single: list, multi: list) -> list[tuple[Any, list[_Channel]]]:
         """(counter, its channels) in the order a point reads them."""
-        by_counter = {id(c): [ch for ch in self._channels if ch.spec in specs]
-                      for c, specs in zip(self.counters, self._counter_channels)}
-        return [(counter, by_counter[id(counter)]) for counter, _, _ in single + multi]
+        by_name = {channel.spec.fullname: channel for channel in self._channels}
+        return [(counter, [by_name[s.fullname] for s in counter.channels() if s.fullname in by_name])
+                for counter, _, _ in single + multi]
 
     def _channel_counters(self) -> dict[str, str]:
         """Channel fullname -> the name of the counter giving it."""
         return {spec.fullname: getattr(counter, "name", spec.name)
-                for counter, specs in zip(self.counters, self._counter_channels) for spec in specs}
+                for counter in self.counters for spec in counter.channels()}
 
     def _end_subscribers(self, subscribers: Sequence[Any], event: ScanEnd) -> None:
         for subscriber in subscribers:
@@ -602,3 +823,68 @@ class Scan:
                 motor.wait_move()
             except Exception:
                 pass
+
+
+def _fuse(chain: Any, scan_type: str) -> ScanOutline | None:
+    """The fused form of ``chain`` when it is made of BLISS's standard objects in the
+    standard shape (no subclass, no iteration preset), else None."""
+    from bliss_lite.scanning.acquisition.counter import SamplingCounterAcquisitionSlave
+    from bliss_lite.scanning.acquisition.motor import (LinearStepTriggerMaster,
+                                                       MeshStepTriggerMaster,
+                                                       VariableStepTriggerMaster)
+    from bliss_lite.scanning.acquisition.timer import SoftwareTimerMaster
+
+    if any(type(p).get_iterator is not ChainPreset.get_iterator for p in chain.presets):
+        return None
+    top = chain.top_masters[0]
+    step = None
+    timer = top
+    if type(top) in (LinearStepTriggerMaster, MeshStepTriggerMaster, VariableStepTriggerMaster):
+        below = chain.children(top)
+        if len(below) != 1:
+            return None
+        step, timer = top, below[0]
+    if type(timer) is not SoftwareTimerMaster:
+        return None
+    slaves = chain.children(timer)
+    if not slaves or any(type(s) is not SamplingCounterAcquisitionSlave or chain.children(s)
+                         or s.count_time != timer.count_time or s.trigger_type != s.SOFTWARE
+                         for s in slaves):
+        return None
+    if step is None:
+        return ScanOutline(scan_type, max(int(timer.npoints), 0), float(timer.count_time),
+                           sleep_time=timer.sleep_time)
+    trajectories = step.trajectories
+    first = trajectories[0]
+    return ScanOutline(scan_type, step.npoints, float(timer.count_time),
+                       motor_start=float(first[0]) if len(first) else None,
+                       motor_stop=float(first[-1]) if len(first) else None,
+                       positions=first if type(step) is not LinearStepTriggerMaster
+                       and scan_type not in ("ascan", "dscan") else None,
+                       motors=tuple(step.axes), trajectories=tuple(trajectories),
+                       sleep_time=timer.sleep_time, stab_time=step.stab_time)
+
+
+def _npoints(chain: Any) -> int:
+    top = chain.top_masters[0]
+    return max(int(top.npoints or 0), 0)
+
+
+def _version() -> str:
+    from bliss_lite._version import __version__
+
+    return __version__
+
+
+def with_deferred(interrupts: _Interrupts, call: Any) -> None:
+    """``call()`` in a section Ctrl-C does not cut in two."""
+    interrupts.deferring += 1
+    try:
+        call()
+    finally:
+        interrupts.deferring -= 1
+
+
+def _snapshot(info: dict) -> dict:
+    """A plain-dict deep copy of ``scan_info`` for an event."""
+    return copy.deepcopy(dict(info))

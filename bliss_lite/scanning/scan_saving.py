@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from bliss_lite._common import print_warning
+from bliss_lite._common import COMPRESSIONS
 from bliss_lite.devices._text import table
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ScanSaving", "WRITERS"]
 
 STORE_KEY = "scan_saving"
-WRITERS = ("hdf5", "null")
+WRITERS = ("hdf5", "null", "external")  # external: another process writes the file from the data Redis
 FILE_EXTENSION = "h5"
 
 DEFAULTS: dict[str, Any] = {
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "writer": "hdf5",
     "scan_number_format": "%04d",
     "date_format": "%Y%m%d",
+    "compression": "bslz4",  # images and spectra: bslz4 | gzip | none (bliss_lite._common.COMPRESSIONS)
 }
 READ_ONLY = ("session", "user_name", "date", "filename", "root_path", "data_path")
 # Keys of BLISS's ESRF data policy (``ESRFScanSaving``): accepted in a configuration's
@@ -44,6 +46,26 @@ DATA_POLICY_KEYS = frozenset({
     "icat_visitor_data_root", "inhouse_data_root", "icat_inhouse_data_root",
 })
 _FORMATTER = string.Formatter()
+
+
+def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
+    """Why ``text`` (the literal text of ``template`` or ``data_filename``, or its
+    evaluated form) would put the data file outside ``base_path``, or None."""
+    what = f"SCAN_SAVING.{name}" + (f" evaluates to {text!r}, which" if evaluated else "")
+    subject = f"{what} " if evaluated else f"{what} {value!r} "
+    if "\0" in text:
+        return f"{subject}contains a NUL character"
+    if name == "data_filename":
+        if "/" in text or os.sep in text:
+            return f"{subject}contains a path separator; put directories in SCAN_SAVING.template"
+        if text in (".", ".."):
+            return f"{subject}is not a file name"
+        return None
+    if text.startswith(("/", "~")) or os.path.isabs(text):
+        return f"{subject}is an absolute path; it must be relative to SCAN_SAVING.base_path"
+    if ".." in text.replace(os.sep, "/").split("/"):
+        return f"{subject}contains '..'; the data file must stay inside SCAN_SAVING.base_path"
+    return None
 
 
 def _user_name() -> str:
@@ -159,8 +181,13 @@ class ScanSaving:
             raise TypeError(f"SCAN_SAVING.{name} must be a string, not {type(value).__name__}")
         if name == "writer" and value not in WRITERS:
             raise ValueError(f"SCAN_SAVING.writer must be one of {', '.join(WRITERS)}, not {value!r}")
+        if name == "compression" and value not in COMPRESSIONS:
+            raise ValueError(f"SCAN_SAVING.compression must be one of {', '.join(COMPRESSIONS)}, "
+                             f"not {value!r}")
         if name == "base_path" and not value:
             raise ValueError("SCAN_SAVING.base_path cannot be empty")
+        if "\0" in value:
+            raise ValueError(f"SCAN_SAVING.{name} cannot contain a NUL character: {value!r}")
         if name == "scan_number_format":
             try:
                 value % 1
@@ -176,9 +203,15 @@ class ScanSaving:
 
     def _check_template(self, name: str, value: str) -> None:
         try:
-            list(_FORMATTER.parse(value))
+            parsed = list(_FORMATTER.parse(value))
         except ValueError as exc:
             raise ValueError(f"SCAN_SAVING.{name} is not a valid template ({exc}): {value!r}") from None
+        # the literal text, each field as one character (the fields' values are
+        # checked when the path is evaluated)
+        literal = "".join(text + ("f" if field is not None else "") for text, field, *_ in parsed)
+        problem = _path_problem(name, literal, value)
+        if problem:
+            raise ValueError(problem)
 
     @staticmethod
     def _check_added_value(key: str, value: Any) -> None:
@@ -285,7 +318,11 @@ class ScanSaving:
                 raise ValueError(f"SCAN_SAVING.{name} refers to unknown field '{key}' "
                                  f"(add it with SCAN_SAVING.add('{key}', value))")
             filled[key] = values[key]()
-        return template.format(**filled)
+        result = template.format(**filled)
+        problem = _path_problem(name, result, template, evaluated=True)
+        if problem:
+            raise ValueError(problem)
+        return result
 
     def scan_root_path(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
         """``root_path`` for a scan of that name and number."""

@@ -5,25 +5,29 @@ creates the session's objects (one failing object never stops the session), buil
 the namespace (objects + standard functions + ``SCAN_SAVING``, ``ACTIVE_MG``,
 ``SCANS``, ``SCAN_DISPLAY``, ``config``, ``load_script``, ``last_error``,
 ``protect``, ``unprotect``, ``np``), makes its scan context current, runs the setup
-files and protects the names a user must not lose by a typo.
+files and, in the shell (``protect=True``), protects the names a user must not lose
+by a typo.  Used as a library, names are not protected, as in BLISS's library mode.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 from bliss_lite.session.error_report import ErrorReport, OneLineWarnings
 from bliss_lite.session.namespace import ProtectedNamespace
-from bliss_lite.session.report import (StartupReport, banner, failed_line, reason_line,
+from bliss_lite.session.startup_report import (StartupReport, banner, failed_line, reason_line,
                                        summary_lines)
 from bliss_lite.session.session_tree import SessionTree
 
 if TYPE_CHECKING:
     from bliss_lite.config import Config
+    from bliss_lite.current import SessionState
+    from bliss_lite.events import ScanSubscriber
     from bliss_lite.scanning.context import ScanContext
     from bliss_lite.settings import StateStore
 
@@ -62,13 +66,15 @@ class Session:
     """
 
     def __init__(self, name: str | None, root: Path, *, verbose: bool = True,
-                 out: TextIO | None = None) -> None:
+                 out: TextIO | None = None, protect: bool = False, data_redis: str | None = None,
+                 insecure: bool = False) -> None:
         from bliss_lite.config import Config
         from bliss_lite.devices import BUILTIN_CLASSES
         from bliss_lite.settings import StateStore
 
         self.name = name or DEFAULT_SESSION_NAME
         self.is_default = name is None
+        self.protect_names = protect
         self.root = Path(root)
         self.report = StartupReport(verbose, out)
         self.errors = ErrorReport()
@@ -76,6 +82,7 @@ class Session:
         self.env = ProtectedNamespace()
         self.failed_objects: list[str] = []
         self.setup_ok = True
+        self._setup_interrupted = False
         self.closed = False
         self._setup_stack: list[str] = []
         self._object_names_created: list[str] = []
@@ -83,18 +90,49 @@ class Session:
         self._session_names: list[str] = []
         self.store: StateStore = StateStore(self.name)
         try:
-            self.config: Config = Config(self.root, classes=BUILTIN_CLASSES, store=self.store)
+            from bliss_lite.session.icat import SESSION_CLASSES
+
+            self.config: Config = Config(self.root, classes=BUILTIN_CLASSES | SESSION_CLASSES,
+                                         store=self.store)
             if not self.is_default and self.name not in self.config.sessions:
                 raise SessionNotFoundError(self.name, self.root, self.config.sessions,
                                            self.config.load_errors)
         except BaseException:
             self.store.close()
             raise
+        self.config.session_factory = self._session_named
+        self._other_sessions: dict[str, Session] = {}
         self.tree = SessionTree(self.config)
         self.context: ScanContext | None = None
         self.scan_meta: Any = None
+        self._state: "SessionState | None" = None
+        self._plot_link: Any = None
+        self._data_redis = data_redis
+        self._insecure = insecure
+        #: the data Redis publisher (``data_redis:`` / ``--redis``), None when off
+        self.publishing: Any = None
 
     # -- public API -------------------------------------------------------------------
+    @property
+    def env_dict(self) -> ProtectedNamespace:
+        """The session namespace (BLISS's name for :attr:`env`)."""
+        return self.env
+
+    @property
+    def object_names(self) -> list[str]:
+        """The names of the configuration objects the session created."""
+        return list(self._object_names_created)
+
+    def _session_named(self, name: str) -> "Session":
+        """``config.get(session_name)``: this session, or another one of the
+        configuration (not set up, as BLISS returns it)."""
+        if name == self.name:
+            return self
+        other = self._other_sessions.get(name)
+        if other is None:
+            other = self._other_sessions[name] = Session(name, self.root, verbose=False)
+        return other
+
     def setup(self) -> bool:
         """Print the start-up report, create the objects, run the setup files.
 
@@ -115,13 +153,19 @@ class Session:
         self._install_active_mg()
         self._build_scan_context()
         self._activate()
+        self._start_publishing()
         for session_name in setup_order:
-            self._run_setup_file(session_name)
-        self.env.protect(self._protected_names())
+            if not self._run_setup_file(session_name):
+                break   # exit() or Ctrl-C: the setup ends here, the session goes on
+        if self.protect_names:
+            self.env.protect(self._protected_names())
+        from bliss_lite import flint
+
+        flint.open_for_session(self)
         if not self.is_default:
             if self.setup_ok and not self.failed_objects:
                 report.info("Done.")
-            else:
+            elif not self._setup_interrupted:
                 report.problem("Warning: error(s) happened during setup, setup may not be complete.")
             report.info()
         return self.setup_ok and not self.failed_objects
@@ -147,8 +191,13 @@ class Session:
         script_globals["__name__"] = f"__script__.{path.stem}"
         ok = True
         try:
-            exec(code, script_globals)
+            with _exit_keeps_stdin():
+                exec(code, script_globals)
+        except SystemExit:
+            print(f"Note: exit() at {self._where(sys.exc_info(), path)} ends the script "
+                  f"'{script_name}', not the session", file=sys.stderr)
         except Exception:
+            print(f"Error in script {self._where(sys.exc_info(), path)}:", file=sys.stderr)
             self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
             ok = False
         refused = []
@@ -164,6 +213,17 @@ class Session:
                   f"{', '.join(refused)}", file=sys.stderr)
         return ok
 
+    def subscribe(self, subscriber: "ScanSubscriber") -> None:
+        """Give ``subscriber`` the events of every scan of this session from the next
+        scan on (see :mod:`bliss_lite.events`; wrap a slow one in
+        :class:`~bliss_lite.events.QueuedSubscriber`)."""
+        if not any(subscriber is s for s in self.context.subscribers):
+            self.context.subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: "ScanSubscriber") -> None:
+        """Stop giving ``subscriber`` scan events (from the next scan on)."""
+        self.context.subscribers[:] = [s for s in self.context.subscribers if s is not subscriber]
+
     def close(self) -> None:
         """Flush the state store and stop being the current session (idempotent).
 
@@ -171,19 +231,18 @@ class Session:
         if self.closed:
             return
         self.closed = True
-        from bliss_lite import compat
-        from bliss_lite.scanning import context as scan_context
+        from bliss_lite import current
 
-        if compat.current_session() is self:
-            compat.set_session(None)
-        if getattr(scan_context, "_current", None) is self.context and self.context is not None:
-            scan_context.set_current(None)
-        from bliss_lite.scanning import scan_meta
-
-        if scan_meta.get_user_scan_meta() is self.scan_meta:
-            scan_meta.set_user_scan_meta(None)
+        if self._state is not None:
+            current.deactivate(self._state)
+        if self.publishing is not None:
+            self.unsubscribe(self.publishing.subscriber)
+            self.publishing.close()
         self._warnings.uninstall()
-        self._uninstall_hooks()
+        if self._plot_link is not None:
+            self._plot_link.close()
+        for other in self._other_sessions.values():
+            other.close()
         self.store.close()
 
     def __enter__(self) -> "Session":
@@ -210,7 +269,7 @@ class Session:
     def _build_standard_namespace(self) -> None:
         import numpy
 
-        from bliss_lite.session.standard import standard_functions
+        from bliss_lite.commands.standard import standard_functions
 
         env = self.env
         env["__name__"] = "__main__"  # what commands and scripts at the prompt expect
@@ -245,6 +304,11 @@ class Session:
         env["unprotect"] = unprotect
         env["np"] = numpy
         self._session_names = ["config", "load_script", "last_error", "protect", "unprotect"]
+        from bliss_lite.session.user_scripts import user_script_functions
+
+        scripts = user_script_functions(self)
+        env.update(scripts)
+        self._session_names += list(scripts)
 
     def _protected_names(self) -> list[str]:
         names = list(self._standard_names) + list(self._session_names)
@@ -314,31 +378,34 @@ class Session:
         if active is None and groups:
             active = groups[0]
         self.env.force_set("ACTIVE_MG", active)
-        measurement_group.set_active_hook = self._on_set_active
 
     def _on_set_active(self, group: Any) -> None:
         self.env.force_set("ACTIVE_MG", group)
         self.store.set("active_mg", group.name)
 
-    def _uninstall_hooks(self) -> None:
-        from bliss_lite.devices import measurement_group
-
-        if measurement_group.set_active_hook == self._on_set_active:
-            measurement_group.set_active_hook = None
-
     # -- scanning ---------------------------------------------------------------------------
     def _build_scan_context(self) -> None:
         from bliss_lite import commands, nexus
         from bliss_lite.devices.protocols import HasMetadataForScan
-        from bliss_lite.scanning import scan_meta
+        from bliss_lite import scan_meta
+        from bliss_lite.scanning import esrf_saving
         from bliss_lite.scanning.context import NO_COUNTERS, ScanContext
         from bliss_lite.scanning.display import ScanDisplay
         from bliss_lite.scanning.scan_saving import ScanSaving
 
-        scan_saving = ScanSaving(self.name, self.store, self._scan_saving_defaults())
+        sections = self._scan_saving_defaults()
+        esrf = any(esrf_saving.is_esrf_config(section) for section in sections)
+        saving_class = esrf_saving.ESRFScanSaving if esrf else ScanSaving
+        scan_saving = saving_class(self.name, self.store, sections)
         display = ScanDisplay(self.store)
         self.scan_meta = scan_meta.create_user_scan_meta()
         env = self.env
+        factories = [_in_process_writer, display.subscriber]
+        if esrf:   # the master files, and the dataset metadata in every scan of a dataset
+            factories.append(esrf_saving.master_files_factory(scan_saving))
+            scan_meta.ScanMeta.add_categories(["dataset"])
+            self.scan_meta.dataset.set("dataset", lambda scan: scan_saving.gather_dataset_metadata(
+                commands.devices_in(env)))
 
         def motors() -> list:
             return commands.motors(env)
@@ -358,11 +425,10 @@ class Session:
             store=self.store,
             scan_saving=scan_saving,
             scan_meta=self.scan_meta,
-            display=display,
             motors=motors,
             metadata_devices=metadata_devices,
             default_counters=default_counters,
-            subscriber_factories=[nexus.scan_writer, display.subscriber],
+            subscriber_factories=factories,
             last_entry_number=nexus.last_entry_number,
             claim_number=nexus.claim_number,
             scans=collections.deque(maxlen=20),
@@ -371,6 +437,44 @@ class Session:
         env["SCAN_SAVING"] = scan_saving
         env["SCANS"] = self.context.scans
         env["SCAN_DISPLAY"] = display
+        from bliss_lite import flint
+
+        self._plot_link = flint.PlotLink(display, self.name)  # the live plot window (flint())
+        self.subscribe(self._plot_link)
+
+    def _start_publishing(self) -> None:
+        """Publish every scan into the data Redis when ``--redis`` or ``data_redis:``
+        (root ``__init__.yml``, then the session's YAML) says where it is; blissdata
+        is imported only then.  A problem is one warning: the session runs unpublished."""
+        value, where = self._data_redis, "--redis"
+        retention: Any = None
+        nodes = [self.config.root_settings]
+        if not self.is_default:
+            nodes.append(self.config.sessions[self.name])
+        for node in nodes:
+            if value is None and node.get("data_redis") is not None:
+                value = node.get("data_redis")
+                where = f"{node.filename}, line {node.line_of('data_redis')}, data_redis"
+            if node.get("data_redis_retention") is not None:
+                retention = node.get("data_redis_retention")
+        if value is None:
+            return
+        from bliss_lite import streaming
+
+        try:
+            url = streaming.parse_redis_url(value, insecure=self._insecure, where=where)
+            if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))
+                                          or retention < 30):
+                raise ValueError(f"data_redis_retention must be a number of seconds, at least 30, "
+                                 f"got {retention!r}")
+            kwargs = {} if retention is None else {"retention": float(retention)}
+            self.publishing = streaming.start_publishing(url, self.name, **kwargs)
+        except Exception as exc:
+            self._warn(f"scans are not published to a data Redis: {exc}")
+            return
+        self.subscribe(self.publishing.subscriber)
+        local = " (private to this session, stopped with it)" if self.publishing.server else ""
+        self.report.info(f"Publishing scans to the data Redis {self.publishing.url.display()}{local}")
 
     def _scan_saving_defaults(self) -> list:
         """The ``scan_saving:`` sections giving SCAN_SAVING's initial values, root
@@ -382,22 +486,25 @@ class Session:
         return [section for section in sections if isinstance(section, dict)]
 
     def _activate(self) -> None:
-        from bliss_lite import commands, compat
-        from bliss_lite.scanning import context as scan_context
-        from bliss_lite.scanning import scan_meta
+        """Become the current session, in one step (:mod:`bliss_lite.current`)."""
+        from bliss_lite import compat, current
 
-        scan_context.set_current(self.context)
-        scan_meta.set_user_scan_meta(self.scan_meta)
+        self._state = current.SessionState(self.name, self.context, self.env, self.config, self,
+                                           on_set_active_mg=self._on_set_active)
+        current.activate(self._state)
         self._warnings.install()
         compat.install()
-        compat.set_session(self)
-        commands.bind(self.env, self.config)
 
     # -- setup files -------------------------------------------------------------------------
-    def _run_setup_file(self, session_name: str) -> None:
+    def _run_setup_file(self, session_name: str) -> bool:
+        """Run one setup file; False when it ended the setup (``exit()`` or Ctrl-C).
+
+        An exception skips the rest of that file (reported with its file and line);
+        ``exit()`` ends the setup with a note; Ctrl-C ends it with a warning that the
+        setup is incomplete.  The session goes on in every case."""
         path = self.tree.setup_file(session_name)
         if path is None:
-            return
+            return True
         self.report.info(f"{session_name}: Executing setup file...")
         self._setup_stack.append(session_name)
         env = self.env
@@ -409,13 +516,45 @@ class Session:
                     f"({node.filename}, line {node.line_of('setup-file')}): {path}")
             code = compile(path.read_bytes(), str(path), "exec")
             env.force_set("__file__", str(path))
-            exec(code, env)
+            with _exit_keeps_stdin():
+                exec(code, env)
+        except SystemExit:
+            self.report.problem(f"Note: exit() at {self._where(sys.exc_info(), path)} ends the "
+                                "setup, not the session")
+            return False
+        except KeyboardInterrupt:
+            self.setup_ok = False
+            self._setup_interrupted = True
+            self.errors.remember(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            self.report.problem(f"Warning: setup interrupted by Ctrl-C at "
+                                f"{self._where(sys.exc_info(), path)}: the setup is incomplete.")
+            return False
         except Exception:
             self.setup_ok = False
+            if path.is_file():
+                self.report.problem(f"Error in setup file {self._where(sys.exc_info(), path)}:")
             self.errors.report(sys.exc_info(), self.report.problem_stream, hidden_files=(_THIS_FILE,))
         finally:
             self._setup_stack.pop()
             dict.pop(env, "__file__", None)
+        return True
+
+    def _where(self, exc_info: Any, path: Path) -> str:
+        """``sessions/demo_setup.py, line 12``: where in ``path`` the exception of
+        ``exc_info`` happened (the deepest frame of that file; a SyntaxError's line)."""
+        exc, tb = exc_info[1], exc_info[2]
+        line = None
+        if isinstance(exc, SyntaxError) and exc.filename == str(path):
+            line = exc.lineno
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == str(path):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        try:
+            shown = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        return f"{shown}, line {line}" if line else shown
 
     def _script_path(self, session_name: str, script_name: str) -> Path:
         if session_name in self.config.sessions:
@@ -435,19 +574,56 @@ class Session:
         return path
 
 
+def _in_process_writer(scan: Any) -> Any:
+    """The NeXus writer of a scan, unless ``SCAN_SAVING.writer`` is ``"external"``
+    (``bliss-lite writer`` or BLISS's ``blisswriter`` writes it from the data Redis)."""
+    from bliss_lite import nexus
+
+    if scan.scan_info.get("writer") == "external":
+        return None
+    return nexus.scan_writer(scan)
+
+
+@contextlib.contextmanager
+def _exit_keeps_stdin() -> Iterator[None]:
+    """While a setup file or script runs, ``exit()`` and ``quit()`` raise SystemExit
+    without closing standard input (Python's own ones close it, which would end the
+    session's piped commands)."""
+    import builtins
+
+    def leave(code: Any = None) -> None:
+        raise SystemExit(code)
+
+    saved = {name: getattr(builtins, name, None) for name in ("exit", "quit")}
+    builtins.exit = builtins.quit = leave
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(builtins, name)
+            else:
+                setattr(builtins, name, value)
+
+
 def open_session(name: str | None, root: str | os.PathLike | None = None,
-                 verbose: bool = True) -> Session:
+                 verbose: bool = True, protect: bool = False, data_redis: str | None = None,
+                 insecure: bool = False) -> Session:
     """Open session ``name`` of the beamline directory ``root`` (SPEC 1 discovery when
     None) and return it set up; ``name=None`` opens the default (object-less) session.
 
-    Prints the start-up report unless ``verbose`` is False.  Raises
+    Prints the start-up report unless ``verbose`` is False.  ``protect=True`` (the
+    shell) protects the objects and standard functions from being rebound.  ``data_redis``
+    (a URL or ``"local"``) publishes every scan there, overriding ``data_redis:`` of the
+    configuration; ``insecure`` allows a password-less ``redis://`` to another host.  Raises
     :class:`SessionNotFoundError` for an unknown session.  Use ``session.close()`` or
     ``with open_session(...) as session:``.
     """
     from bliss_lite.config import find_root
 
     path = find_root(None if root is None else os.fspath(root))
-    session = Session(name, path, verbose=verbose)
+    session = Session(name, path, verbose=verbose, protect=protect, data_redis=data_redis,
+                      insecure=insecure)
     try:
         session.setup()
     except BaseException:

@@ -13,7 +13,8 @@ objects' rooms):
 
 * ``axis.<name>``: ``dial``, ``offset`` (finite numbers), ``sign`` (1 or -1),
   ``low_limit``/``high_limit`` (numbers, or ``"inf"``/``"-inf"``), ``velocity``,
-  ``acceleration`` (positive finite numbers), ``config`` (the same fields);
+  ``acceleration`` (positive finite numbers), each of them possibly null (unset),
+  ``config`` (the same fields);
 * ``mg.<name>.disabled``: a list of counter names; ``active_mg``: a name or null;
 * ``scan_counter``: an integer >= 0; ``scan_saving``, ``scan_display``: mappings;
   ``plotselect``: a list of names.
@@ -77,8 +78,14 @@ def _sign(value: Any) -> str | None:
     return None if value in (1, -1) and not isinstance(value, bool) else f"{value!r} is not 1 or -1"
 
 
-_AXIS_FIELDS: dict[str, Check] = {"dial": _finite, "offset": _finite, "sign": _sign, "low_limit": _limit,
-                                  "high_limit": _limit, "velocity": _positive, "acceleration": _positive}
+def _or_none(check: Check) -> Check:
+    """``check``, with None allowed (a setting left unset)."""
+    return lambda value: None if value is None else check(value)
+
+
+_AXIS_FIELDS: dict[str, Check] = {name: _or_none(check) for name, check in (
+    ("dial", _finite), ("offset", _finite), ("sign", _sign), ("low_limit", _limit), ("high_limit", _limit),
+    ("velocity", _positive), ("acceleration", _positive))}
 
 
 def _fields(fields: Mapping[str, Check]) -> Check:

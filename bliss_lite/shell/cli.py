@@ -37,8 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--version", action="store_true", help="print the version and exit")
     parser.add_argument("--script", metavar="FILE",
                         help="run FILE in the session, then exit (status 0, or 1 if it raised)")
+    parser.add_argument("--force", action="store_true",
+                        help="take over a session already open in another shell")
     parser.add_argument("--recover", metavar="FILE",
                         help="make a data file left by a killed process openable again")
+    parser.add_argument("--redis", metavar="URL",
+                        help="publish every scan to this data Redis (redis://, rediss://, unix://, "
+                             "or 'local' for a private one); overrides data_redis: of the configuration")
+    parser.add_argument("--insecure", action="store_true",
+                        help="allow --redis redis://host without a password to another host")
+    parser.epilog += ("  Consumers of a session's data Redis: 'bliss-lite follow -s NAME --redis URL' "
+                      "(live table), 'bliss-lite writer -s NAME --redis URL' (the NeXus writer as a "
+                      "process of its own, for SCAN_SAVING.writer = \"external\").")
     return parser
 
 
@@ -133,17 +143,45 @@ def _line_buffered(stream) -> None:
             pass
 
 
-def run_session(name: str | None, cli_root: str | None, script: str | None) -> int:
+def run_session(name: str | None, cli_root: str | None, script: str | None,
+                force: bool = False, redis: str | None = None, insecure: bool = False) -> int:
     """Open the session, then run the script, the piped commands or the shell."""
     from bliss_lite.config import ConfigError
     from bliss_lite.session import SessionNotFoundError, open_session
 
     if script is not None and not os.path.isfile(script):
         return _error(f"cannot run script '{script}': no such file")
+    if redis is not None:
+        from bliss_lite.streaming import RedisURLError, parse_redis_url
+
+        try:
+            parse_redis_url(redis, insecure=insecure)
+        except RedisURLError as exc:
+            return _error(str(exc))
+    interactive = script is None and sys.stdin.isatty()
+    lock = None
+    if interactive:       # one shell per session: refused before anything moves
+        from bliss_lite.session import DEFAULT_SESSION_NAME
+        from bliss_lite.settings import state_dir
+        from bliss_lite.shell.session_lock import SessionLocked, ShellLock
+
+        lock = ShellLock(name or DEFAULT_SESSION_NAME, state_dir())
+        try:
+            note = lock.acquire(force)
+        except SessionLocked as exc:
+            return _error(str(exc))
+        except OSError as exc:
+            note = f"Warning: cannot lock session '{lock.name}' ({exc.strerror})"
+        if note:
+            print(note, file=sys.stderr)
     try:
-        session = open_session(name, cli_root)
-    except (SessionNotFoundError, ConfigError) as exc:
-        return _error(str(exc))
+        session = open_session(name, cli_root, protect=True, data_redis=redis, insecure=insecure)
+    except BaseException as exc:
+        if lock is not None:
+            lock.release()
+        if isinstance(exc, (SessionNotFoundError, ConfigError)):
+            return _error(str(exc))
+        raise
     try:
         if script is not None or not sys.stdin.isatty():
             from bliss_lite.shell.console import CommandRunner
@@ -158,10 +196,17 @@ def run_session(name: str | None, cli_root: str | None, script: str | None) -> i
         return run_shell(session)
     finally:
         session.close()
+        if lock is not None:
+            lock.release()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bliss-lite``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("follow", "writer"):
+        from bliss_lite.streaming.cli import main as consumer_main
+
+        return consumer_main(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     if args.version:
         print(f"bliss-lite {__version__}")
@@ -173,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             return create_session(args.create, args.root)
         if args.show_sessions or args.show_sessions_only:
             return show_sessions(args.root, names_only=args.show_sessions_only)
-        return run_session(args.session, args.root, args.script)
+        return run_session(args.session, args.root, args.script, args.force, args.redis, args.insecure)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a configuration problem at start-up: one sentence

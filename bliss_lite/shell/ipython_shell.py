@@ -4,7 +4,10 @@
 * an exception prints ``!!! === ZeroDivisionError: division by zero === !!! ( for
   more details type cmd 'last_error()' )``, ``last_error()`` prints the traceback;
 * an object with ``__info__()`` is shown through it;
-* history per session in the state directory; Ctrl-C interrupts the running command.
+* history per session in the state directory; Ctrl-C interrupts the running command;
+* the typing helper (``ascan roby 0 1 10 0.1 diode``; ``typing_helper off`` / ``on``,
+  saved with the session), ``exit`` / Ctrl-D ask "Do you really want to exit?", a
+  bottom status bar with the signature of the callable being typed.
 
 Imported only for the interactive mode: IPython is the slowest import we have.
 """
@@ -90,9 +93,66 @@ class InfoFormatter(PlainTextFormatter):
 
 
 class BlissShell(TerminalInteractiveShell):
-    """IPython's terminal shell with BLISS's one-line errors."""
+    """IPython's terminal shell with BLISS's one-line errors, exit confirmation,
+    typing helper and status bar."""
 
     error_report: ErrorReport = ErrorReport()
+    bliss_session: Any = None
+
+    # -- exit confirmation ------------------------------------------------------------
+    def ask_exit(self) -> None:
+        """``exit`` and Ctrl-D ask first, as in BLISS."""
+        try:
+            sure = self.ask_yes_no("Do you really want to exit ([y]/n)?", "y", "n")
+        except KeyboardInterrupt:
+            sure = False
+        if sure:
+            self.keep_running = False
+
+    # -- typing helper ------------------------------------------------------------------
+    @property
+    def typing_helper_active(self) -> bool:
+        session = self.bliss_session
+        return session is None or session.store.get("shell.typing_helper", True) is not False
+
+    def _typing_helper(self, lines: list[str]) -> list[str]:
+        if not self.typing_helper_active or len(lines) != 1:
+            return lines
+        from bliss_lite.shell.typing_helper import convert
+
+        converted = convert(lines[0].rstrip("\n"), self.user_ns)
+        return lines if converted is None else [converted + "\n"]
+
+    def _set_typing_helper(self, argument: str) -> None:
+        """typing_helper [on|off]: convert ``ascan roby 0 1 10 0.1 diode`` to a call."""
+        word = argument.strip().lower()
+        if word in ("on", "off") and self.bliss_session is not None:
+            self.bliss_session.store.set("shell.typing_helper", word == "on")
+        elif word not in ("", "on", "off"):
+            print("usage: typing_helper on | off")
+            return
+        print(f"typing helper is {'ON' if self.typing_helper_active else 'OFF'}")
+
+    # -- status bar -------------------------------------------------------------------------
+    def _bottom_toolbar(self) -> Any:
+        from prompt_toolkit.application import get_app
+
+        from bliss_lite.shell.status_bar import callable_being_typed, signature_text, status_text
+
+        text = status_text(self.bliss_session, self.typing_helper_active) if self.bliss_session else ""
+        try:
+            before = get_app().current_buffer.document.text_before_cursor
+        except Exception:
+            before = ""
+        found = callable_being_typed(before, self.user_ns) if before else None
+        if found is not None:
+            return signature_text(*found) + "\n" + text
+        return text
+
+    def _extra_prompt_options(self) -> dict:
+        options = super()._extra_prompt_options()
+        options["bottom_toolbar"] = self._bottom_toolbar
+        return options
 
     def showtraceback(self, exc_tuple: Any = None, filename: str | None = None,
                       tb_offset: int | None = None, exception_only: bool = False,
@@ -124,7 +184,7 @@ class BlissShell(TerminalInteractiveShell):
 def _shell_config(history_file: str) -> TraitletsConfig:
     config = TraitletsConfig()
     config.HistoryManager.hist_file = history_file
-    config.TerminalInteractiveShell.confirm_exit = False
+    config.TerminalInteractiveShell.confirm_exit = False  # ask_exit() asks
     config.TerminalInteractiveShell.term_title = False
     config.TerminalInteractiveShell.banner1 = ""
     config.TerminalInteractiveShell.banner2 = ""
@@ -153,6 +213,9 @@ def make_shell(session: "Session") -> BlissShell:
         ipython_dir=str(ipython_dir),
     )
     shell.error_report = session.errors
+    shell.bliss_session = session
+    shell.input_transformers_cleanup.append(shell._typing_helper)
+    shell.register_magic_function(shell._set_typing_helper, "line", "typing_helper")
     shell.prompts = BlissPrompts(shell, session.prompt_name)
     formatters = shell.display_formatter.formatters
     formatters["text/plain"] = InfoFormatter(parent=shell.display_formatter)
@@ -160,8 +223,11 @@ def make_shell(session: "Session") -> BlissShell:
 
 
 def run_shell(session: "Session") -> int:
-    """Run the interactive shell until ``exit()`` / Ctrl-D; returns the exit status."""
+    """Run the interactive shell until ``exit`` / Ctrl-D; returns the exit status."""
+    from bliss_lite.commands.logbook import restore_log_stdout
+
     shell = make_shell(session)
+    restore_log_stdout()
     try:
         shell.mainloop()
     finally:

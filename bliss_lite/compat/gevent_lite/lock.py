@@ -1,0 +1,5 @@
+"""``gevent.lock`` on threads."""
+
+from threading import BoundedSemaphore, Lock, RLock, Semaphore
+
+__all__ = ["BoundedSemaphore", "Lock", "RLock", "Semaphore"]

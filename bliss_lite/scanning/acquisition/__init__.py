@@ -1,0 +1,3 @@
+"""BLISS's standard acquisition objects: ``timer`` (SoftwareTimerMaster), ``motor``
+(LinearStepTriggerMaster, MeshStepTriggerMaster, VariableStepTriggerMaster) and
+``counter`` (SamplingCounterAcquisitionSlave)."""

@@ -1,0 +1,85 @@
+"""SCAN_SAVING's base_path is a boundary: no template or data_filename (nor the value
+of a field they use) puts a file outside it; each refusal is one sentence, at
+assignment when the text itself is wrong, before the scan when a field's value is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import pytest
+
+from bliss_lite.scanning.scan_saving import ScanSaving
+from test_cli import bliss_lite
+
+REFUSED = {
+    'SCAN_SAVING.template = ".."':
+        "SCAN_SAVING.template '..' contains '..'; the data file must stay inside "
+        "SCAN_SAVING.base_path",
+    'SCAN_SAVING.template = "{session}/../../up"':
+        "SCAN_SAVING.template '{session}/../../up' contains '..'; the data file must stay "
+        "inside SCAN_SAVING.base_path",
+    'SCAN_SAVING.template = OUTSIDE':
+        "is an absolute path; it must be relative to SCAN_SAVING.base_path",
+    'SCAN_SAVING.template = "~/x"':
+        "SCAN_SAVING.template '~/x' is an absolute path; it must be relative to "
+        "SCAN_SAVING.base_path",
+    'SCAN_SAVING.data_filename = "../../x"':
+        "SCAN_SAVING.data_filename '../../x' contains a path separator; put directories in "
+        "SCAN_SAVING.template",
+    'SCAN_SAVING.data_filename = OUTSIDE + "/abs"':
+        "contains a path separator; put directories in SCAN_SAVING.template",
+    'SCAN_SAVING.data_filename = "a\\0b"':
+        "SCAN_SAVING.data_filename cannot contain a NUL character: 'a\\x00b'",
+    'SCAN_SAVING.template = "{session}/\\0/"':
+        "SCAN_SAVING.template cannot contain a NUL character: '{session}/\\x00/'",
+}
+
+
+def test_refusals_at_assignment_and_before_the_scan_in_a_real_session(tmp_path: Path) -> None:
+    base, outside = tmp_path / "base", tmp_path / "outside"
+    lines = [f"OUTSIDE = {str(outside)!r}", f"SCAN_SAVING.base_path = {str(base)!r}"]
+    lines += list(REFUSED)
+    lines += ['SCAN_SAVING.template = "{session}/{sample}/"',
+              'SCAN_SAVING.add("sample", "../../..")',
+              "loopscan(2, 0, diode)",
+              'SCAN_SAVING.add("sample", "s1")',
+              'SCAN_SAVING.data_filename = "{sample}_{scan_name}"',
+              "print('FILE', loopscan(2, 0, diode).filename)"]
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin="\n".join(lines) + "\n")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("!!!")]
+    assert len(errors) == len(REFUSED) + 1, result.stderr
+    for error, expected in zip(errors, REFUSED.values()):
+        assert f"ValueError: {expected}" in error or expected in error
+    assert ("ValueError: SCAN_SAVING.template evaluates to 'demo/../../../', which contains "
+            "'..'; the data file must stay inside SCAN_SAVING.base_path") in errors[-1]
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    data_file = base / "demo" / "s1" / "s1_loopscan.h5"
+    scans = base / "demo" / "s1" / "s1_loopscan_scans"  # the data file's own scan files
+    assert data_file in written and all(p == data_file or scans in p.parents for p in written), written
+    assert f"FILE {base / 'demo' / 's1' / 's1_loopscan.h5'}" in result.stdout
+    with h5py.File(data_file, "r") as f:
+        assert list(f) == ["1.1"]       # the refused scan never took a number
+
+
+def test_bliss_fields_keep_working(tmp_path: Path) -> None:
+    saving = ScanSaving("demo")
+    saving.base_path = str(tmp_path)
+    saving.template = "{session}/{date}/{user_name}/{scan_name}_{scan_number}/"
+    saving.data_filename = "{session}_{scan_name}_{scan_number}"
+    assert saving.scan_filename("ascan", 7) == str(
+        tmp_path / "demo" / saving.date / saving.user_name / "ascan_0007" / "demo_ascan_0007.h5")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("template", "..", "SCAN_SAVING.template '..' contains '..'"),
+    ("data_filename", "a/b", "SCAN_SAVING.data_filename 'a/b' contains a path separator"),
+])
+def test_configured_value_is_refused_with_file_and_line(tmp_path: Path, key: str, value: str,
+                                                        message: str) -> None:
+    from bliss_lite.config.loader import load_yaml
+
+    section, _ = load_yaml(f"base_path: {tmp_path}\n{key}: '{value}'\n", "config/__init__.yml")
+    saving = ScanSaving("demo", defaults=section)
+    assert saving.warnings[0].startswith(f"config/__init__.yml, line 2: scan_saving: {message}")
+    assert saving.filename == str(tmp_path / "demo" / "data.h5")
