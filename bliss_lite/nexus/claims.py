@@ -4,7 +4,6 @@
   path) a data file path that is a directory, a FIFO or another special file, a
   symbolic link, on a read-only file system, in a directory that cannot be created
   or written; it never opens anything that could block.
-
 * :class:`ScanLock` — an OFD lock on ``<stem>_scans/.writer.lock``, held by the
   process writing a scan into the data file (from the writer's ``scan_start`` to its
   ``scan_end``) and briefly by a process claiming a number.  The kernel drops it when
@@ -131,18 +130,6 @@ def claim(data_file: str, number: int, names_in_data_file: list[str]) -> int:
 def write_claim(path: str) -> None:
     with open(path, "w") as stream:
         stream.write(ondisk.me() + "\n")
-
-
-def release_claim(data_file: str, number: int) -> None:
-    """Give back an unused claim of this process."""
-    path = ondisk.ScanFiles(data_file, f"{number}.1").claim
-    if path in _ACTIVE:
-        return
-    if claim_owner(path).get("pid") == str(os.getpid()):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
 
 
 def needs_recovery(data_file: str) -> bool:

@@ -85,12 +85,6 @@ class ScanFiles:
     def claim(self) -> str:
         return os.path.join(self.directory, self.entry_name + CLAIM_SUFFIX)
 
-    @property
-    def entry_link(self) -> str:
-        """The entry file as the data file's external link names it (relative, so
-        that the directory can move as a whole)."""
-        return os.path.basename(self.directory) + "/" + self.entry_name + ENTRY_SUFFIX
-
 
 def listing(directory: str) -> dict[str, set[str]]:
     """Entry name -> the kinds of file it has in ``directory`` (``"entry"``,
