@@ -129,7 +129,7 @@ def test_alignment_tells_plots_its_markers(tmp_path, capsys):
         spy = MarkerSpy()
         session.subscribe(spy)
         scan = env["ascan"](env["mx"], 0, 1, 20, 0, env["gauss"])
-        position, _ = env["cen"]()
+        position = env["cen"]()  # a float (BLISS 2.4)
         key, markers, clear = spy.markers[-1]
         assert key == scan.key and clear
         assert markers[0].id == "cen" and markers[0].axis == "mx" and markers[0].position == pytest.approx(position)
@@ -278,7 +278,7 @@ def test_the_curve_shows_the_counter_against_the_motor_with_units_and_markers(li
     left, right = blue[:, 1].min(), blue[:, 1].max()
     assert abs(top_columns.mean() - (left + right) / 2) < 0.1 * (right - left)  # the peak in the middle
 
-    position, _ = env["cen"]()
+    position = env["cen"]()  # a float (BLISS 2.4)
     deadline = time.monotonic() + 10
     while "marker cen" not in window.describe()["Curve"]["items"] and time.monotonic() < deadline:
         time.sleep(0.05)
