@@ -190,6 +190,9 @@ _BUILT = {
     "bliss.common.protocols": _module_copy("bliss_lite.devices.protocols", _protocols_extra),
     "bliss.scanning.scan_math": _module_copy("bliss_lite.scanning.scan_math", _scan_math_extra),
     "bliss.common.plot": _plot_module,
+    "bliss.scanning.scan_tools": _names(
+        "bliss_lite.scanning.alignment", "peak", "com", "cen", "fwhm", "trough", "find_position",
+        "goto_peak", "goto_min", "goto_com", "goto_cen", "goto_custom", "where"),
 }
 
 _MOTION = "bliss_lite.devices.motion"
