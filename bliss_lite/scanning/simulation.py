@@ -393,8 +393,8 @@ def _split_diodes(counters: Sequence[Any]) -> tuple[list[SampleStageDiode], list
 def simu_mesh(fast_motor: Any, slow_motor: Any, *counters: Any, size: tuple = (9, 9), start: tuple = (0, 0),
               scale: float = 0.1, backnforth: bool = True, imshow: bool = True,
               simdatapath: str | None = None) -> Scan:
-    """A 2-D ``amesh`` of ``size`` points from ``start`` (one unit apart... ``size``
-    units wide) over the sample: ``simu_card:ch3`` is the sample image there (its
+    """A 2-D ``amesh`` of ``size`` points over ``size`` units from ``start``, back and
+    forth, over the sample: ``simu_card:ch3`` is the sample image there (its
     expected scatter plot: x ``axis:<fast>``, y ``axis:<slow>``, value
     ``simu_card:ch3``), plus ``fake_ctrl``'s counters and the counters given."""
     from bliss_lite.scanning.scans import amesh
