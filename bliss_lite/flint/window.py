@@ -5,10 +5,11 @@
 (:mod:`bliss_lite.flint.protocol`) from the two inherited sockets and exits when the
 session closes them.
 
-To feed a window from anything else (another transport, a file replay), give
-:func:`run` a feed, or create a :class:`FlintWindow` in a Qt application and call its ``scan_start``,
-``scan_points``, ``scan_end`` (it is a :class:`~bliss_lite.events.ScanSubscriber`)
-and ``command`` methods with decoded events and command dicts, from any thread.
+To feed a window from anything else (another transport, a file replay: ``bliss-lite
+flint`` feeds it from the data Redis), give :func:`run` a feed calling the window's
+``scan_start``, ``scan_points``, ``scan_end`` (a :class:`FlintWindow` is a
+:class:`~bliss_lite.events.ScanSubscriber`) and ``command`` methods with decoded
+events and command dicts, from any thread.
 
 Tabs, as BLISS's Flint: **Curve** (the selected counters against the scanned motor
 or ``elapsed_time``, with the alignment markers), **Scatter** (a mesh as a growing
@@ -460,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     # the session went away (its event socket closed): the window goes too
     return run(lambda window, quit_soon: _read_events(events, window, quit_soon), args.title, commands,
                args.draw_delay)
+
 
 if __name__ == "__main__":
     sys.exit(main())
