@@ -33,8 +33,12 @@ if TYPE_CHECKING:
 class NexusWriter:
     """Writes one scan as entry ``<scan_nb>.1`` of ``filename`` (SPEC 8)."""
 
-    def __init__(self, filename: str, scan_nb: int) -> None:
+    def __init__(self, filename: str, scan_nb: int, on_behalf_of: dict[str, str] | None = None) -> None:
+        """``on_behalf_of``: the process (``{"pid": ..., "host": ...}``) that claimed
+        the scan number for this writer (a session whose scans an external writer
+        process writes); its claim counts as this writer's own."""
         self.filename = os.path.abspath(filename)
+        self._on_behalf_of = on_behalf_of or {}
         self.scan_nb = int(scan_nb)
         self.entry_name = f"{self.scan_nb}.1"
         self.files = ondisk.ScanFiles(self.filename, self.entry_name)
@@ -179,7 +183,10 @@ class NexusWriter:
             raise NexusWriterError(
                 f"Entry {self.entry_name} already exists in {self.filename}; entries are never overwritten.")
         who = claims.claim_owner(self.files.claim)
-        if who and who.get("pid") != str(os.getpid()) and ondisk.is_alive(who):
+        behalf = self._on_behalf_of
+        ours = who.get("pid") == str(os.getpid()) or (
+            bool(behalf) and (who.get("pid"), who.get("host")) == (behalf.get("pid"), behalf.get("host")))
+        if who and not ours and ondisk.is_alive(who):
             raise NexusWriterError(f"Scan number {self.scan_nb} of {self.filename} is claimed by another "
                                    f"process (PID {who.get('pid', '?')}).")
         claims.write_claim(self.files.claim)

@@ -27,7 +27,9 @@ import contextlib
 import copy
 import enum
 import itertools
+import os
 import signal
+import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
@@ -450,6 +452,8 @@ class Scan:
                 "start_time": now_iso(),
                 "plotselect": selected,
             })
+            if writer == "external":  # the writer process may take over this process's number claim
+                info["claimed_by"] = {"pid": str(os.getpid()), "host": socket.gethostname()}
             if selected:
                 info["display_extra"] = {"plotselect": selected}
             restore = [(m, m.position) for m in self.motors] if self._restore else []

@@ -37,7 +37,7 @@ class ExternalWriter:
         self._writer = None
         if not info.get("filename") or (self.only_external and info.get("writer") != "external"):
             return
-        writer = NexusWriter(info["filename"], info["scan_nb"])
+        writer = NexusWriter(info["filename"], info["scan_nb"], on_behalf_of=info.get("claimed_by"))
         writer.scan_start(event)
         self._writer = writer
 
