@@ -202,10 +202,10 @@ def test_moves_follow_the_profile_in_simulated_time(config):
     assert "MOVING" in m1.state and m1.is_moving and m1.position == pytest.approx(1.5)
     with pytest.raises(RuntimeError, match="^axis m1 state is 'MOVING'$"):
         m1.move(1)
-    m1.stop()
-    assert not m1.is_moving and m1.position == pytest.approx(1.5)
+    m1.stop()                            # brakes from 1.5 at 2/s: v²/2a = 0.5 further
+    assert not m1.is_moving and m1.position == pytest.approx(1.0)
     m1.rmove(1)                          # from the set position
-    assert m1.position == pytest.approx(2.5)
+    assert m1.position == pytest.approx(2.0)
 
 
 def test_errors_have_bliss_types_and_words(config):
@@ -491,7 +491,10 @@ def test_dial_moves_rockit_sync_stm(session, capsys):
     assert m1.dial == 1.5
     umvd(m1, 2)
     umvdr(m1, -1)
-    assert capsys.readouterr().out == ("Moving m1 from 11.50000 to 12.00000\n"
+    # mvd/mvdr print as BLISS 2.4's do, like umvd/umvdr without a terminal
+    assert capsys.readouterr().out == ("Moving m1 from 10.00000 to 11.00000\n"
+                                       "Moving m1 from 11.00000 to 11.50000\n"
+                                       "Moving m1 from 11.50000 to 12.00000\n"
                                        "Moving m1 from 12.00000 to 11.00000\n")
     move({m1: 12}, print_motion=False)
     assert m1.position == 12.0

@@ -3,7 +3,8 @@
 A move takes the time a trapezoidal velocity profile would take: starting a move
 records a :class:`~bliss_lite.devices.trajectory.TrapezoidMove` (two with a backlash)
 and the axis computes where it is whenever asked; ``wait_move()`` sleeps only the time
-that remains.  No thread runs per move.  Time comes from the controller's ``clock``: the
+that remains.  ``stop()`` brakes as BLISS's mockup does: from where the axis is, at
+its speed then, with its acceleration, to rest (a :class:`Deceleration`).  No thread runs per move.  Time comes from the controller's ``clock``: the
 real one by default, a :class:`SimulatedClock` (``controller.clock = SimulatedClock()``)
 makes every move instantaneous in wall time while positions still follow the profile.
 
@@ -26,7 +27,7 @@ from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.motion.axis import Axis, NoSettingsAxis
 from bliss_lite.devices.motion.config import AxisConfig
 from bliss_lite.devices.motion.controller import Controller
-from bliss_lite.devices.trajectory import TrapezoidMove
+from bliss_lite.devices.trajectory import Deceleration, TrapezoidMove
 
 __all__ = ["AxisConfig", "Clock", "FaultyMockup", "Mockup", "MockupAxis", "MockupController",
            "REAL_CLOCK", "SimulatedClock", "mockup", "faulty_mockup"]
@@ -95,6 +96,12 @@ class _Run:
                 return leg.position_at(now)
         return self.legs[-1].target
 
+    def velocity_at(self, now: float) -> float:
+        for leg in self.legs:
+            if now < leg.t0 + leg.duration:
+                return leg.velocity_at(now)
+        return 0.0
+
 
 class _Jog:
     """A constant-velocity move (accelerating first), ending only on a hardware limit."""
@@ -125,6 +132,12 @@ class _Jog:
         else:
             travelled = 0.5 * self.velocity * t_ramp + self.velocity * (t - t_ramp)
         return self.start + self.direction * travelled
+
+    def velocity_at(self, now: float) -> float:
+        if now >= self.end:
+            return 0.0
+        t = max(0.0, now - self.t0)
+        return self.direction * min(self.acceleration * t, self.velocity)
 
 
 class _AxisData:
@@ -234,7 +247,7 @@ class Mockup(Controller):
         if data is None:
             return axis._loaded_dial
         run = data.run
-        if run is not None and run.kind == "move":
+        if run is not None and run.kind in ("move", "stop"):
             return run.legs[-1].target
         return self.read_position(axis)
 
@@ -343,21 +356,39 @@ class Mockup(Controller):
 
     def wait_move(self, axis: Axis) -> None:
         data = self._data(axis)
-        run, stopped, clock = data.run, data.stopped, self.clock
-        if run is None:
-            return
-        remaining = run.end - clock.now()
-        while remaining > 0 and not clock.wait(stopped, remaining):
+        clock = self.clock
+        while True:  # a stop replaces the run (and wakes the waiters): wait for the new one
+            run, stopped = data.run, data.stopped
+            if run is None:
+                return
             remaining = run.end - clock.now()
+            if remaining <= 0:
+                break
+            clock.wait(stopped, remaining)
         self._update(data)
 
     def stop(self, axis: Axis) -> None:
+        """Brake to rest from the current position and speed (BLISS's mockup
+        decelerates too); ``wait_move()`` returns once the axis is at rest."""
         data = self._data(axis)
         run = self._update(data)
+        woken = data.stopped
         if run is not None:
-            data.dial = self._round(run.position_at(self.clock.now()), data.spu)
-            data.run = None
-        data.stopped.set()
+            now = self.clock.now()
+            position, velocity = run.position_at(now), run.velocity_at(now)
+            if velocity:
+                low, high = data.hw_limits
+                brake = Deceleration(position, velocity, axis.acceleration, now)
+                if not low <= brake.target <= high:  # the limit switch stops it there
+                    room = abs((high if velocity > 0 else low) - position)
+                    brake = Deceleration(position, velocity, velocity ** 2 / (2 * room)
+                                         if room > 0 else math.inf, now)
+                data.stopped = threading.Event()
+                data.run = _Run([brake], "stop")
+            else:
+                data.dial = self._round(position, data.spu)
+                data.run = None
+        woken.set()
         axis._save()
 
     # -- state ------------------------------------------------------------------------------
