@@ -97,6 +97,7 @@ class AxisSettings:
             elif name != "position":
                 axis._custom[name] = value
                 axis._emit(name, value)
+                axis._emit("custom_setting", name)
         axis._save()
 
     def clear(self, name: str) -> None:
@@ -126,6 +127,7 @@ class Axis:
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._custom: dict[str, Any] = {}
         self._encoder: Any = None
+        self._closed_loop: Any = None
         self._no_offset = False
         self._positioner = True
         self._disabled = False
@@ -183,8 +185,10 @@ class Axis:
         return []
 
     @property
-    def closed_loop(self) -> None:
-        return None
+    def closed_loop(self) -> Any:
+        """The :class:`~bliss_lite.devices.motion.closed_loop.ClosedLoop` of an axis
+        with ``closed_loop:`` in its YAML, else None."""
+        return self._closed_loop
 
     @property
     def no_offset(self) -> bool:
@@ -676,6 +680,9 @@ class Axis:
     def sync_hard(self) -> None:
         """Read position and state from the controller again."""
         self._lazy_init()
+        self._controller._sync_hard(self)
+        if self._closed_loop is not None:
+            self._closed_loop.sync_hard()
         self._state = self.hw_state
         self._set_pos = self.position
         self._emit("sync_hard")
@@ -765,6 +772,8 @@ class Axis:
             if relative:
                 target += self._set_position
             motion = self._prepare(target)
+            if motion is not None:
+                self._controller._check_discrepancy(self)
             self._set_pos = target
             if motion is not None:
                 self._state = None
