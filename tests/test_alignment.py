@@ -9,7 +9,7 @@ from bliss_lite.devices.protocols import ChannelSpec, Movable
 from bliss_lite import current
 from bliss_lite.scanning import alignment, scan_math
 from bliss_lite.scanning.context import ScanContext
-from bliss_lite.scanning.scan_math import AlignmentError, Cen
+from bliss_lite.scanning.scan_math import AlignmentError
 from bliss_lite.settings import StateStore
 
 X = numpy.linspace(0.0, 1.0, 21)
@@ -165,16 +165,18 @@ def test_cen_of_last_scan_and_goto_cen(session, capsys):
     roby = StandInMotor("roby", position=1.0)
     ascan(session, roby, {"diode": X * 0 + 50 + X, "sim_ct_gauss": GAUSS}, plotselect=["sim_ct_gauss"])
     result = alignment.cen()
-    assert isinstance(result, Cen) and result.position == pytest.approx(0.5)
-    position, width = result
+    # BLISS 2.4: one axis gives the float itself (here one carrying .position / .fwhm)
+    assert isinstance(result, float) and result == pytest.approx(0.5) and result.position == result
+    width = result.fwhm
     assert width == pytest.approx(GAUSS_FWHM, rel=0.02)
     assert alignment.fwhm() == width
     assert alignment.peak() == 0.5
     assert alignment.com() == pytest.approx(0.5)
     assert alignment.trough() == 0.0
-    alignment.goto_cen()
+    assert capsys.readouterr().out == "Counter used: sim_ct_gauss\n" * 5
+    assert alignment.goto_cen() == pytest.approx(0.5)
     assert roby.position == pytest.approx(0.5)
-    assert capsys.readouterr().out == "Moving roby from 1.0000 to 0.5000\n"
+    assert capsys.readouterr().out == "Counter used: sim_ct_gauss\nMoving roby from 1.0000 to 0.5000\n"
     alignment.goto_min()
     assert roby.position == 0.0
     alignment.goto_peak()
@@ -203,12 +205,15 @@ def test_given_scan_and_axis(session):
     data = {"elapsed_time": X, "roby": X, "robz": 2 + X, "diode": numpy.roll(GAUSS, 4)}
     session.scans.append(StandInScan(2, "a2scan", [roby, robz], data, ["diode"]))
     assert alignment.cen(scan=first).position == pytest.approx(0.5)
-    assert alignment.cen().position == pytest.approx(0.7)
+    both = alignment.cen()  # BLISS 2.4: several motors give {motor: position}
+    assert isinstance(both, alignment.MotionDict) and list(both) == [roby, robz]
+    assert both[roby] == pytest.approx(0.7) and both[robz].position == pytest.approx(2.7)
+    assert both.__info__() == "{roby: 0.7000, robz: 2.7000}"
     assert alignment.cen(axis=robz).position == pytest.approx(2.7)
     assert alignment.peak(axis="robz") == pytest.approx(2.7)
     with pytest.raises(AlignmentError, match=r"Axis 'bsy' is not a motor of scan 2 \(a2scan\) \(its motors: roby, robz\)"):
         alignment.peak(axis="bsy")
-    alignment.goto_peak()  # both motors go to the point of the maximum
+    assert dict(alignment.goto_peak()) == {roby: pytest.approx(0.7), robz: pytest.approx(2.7)}  # the maximum
     assert (roby.position, robz.position) == (pytest.approx(0.7), pytest.approx(2.7))
     alignment.goto_cen(scan=first)
     assert roby.position == pytest.approx(0.5) and robz.position == pytest.approx(2.7)
@@ -232,13 +237,14 @@ def test_target_outside_limits_moves_nothing(session, capsys):
     with pytest.raises(ValueError, match="robz: move to 2.5"):
         alignment.goto_cen()
     assert roby.moves == [] and robz.moves == []
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "Counter used: diode\n"  # as BLISS: computed, then refused
 
 
 def test_loopscan_computes_on_time_but_never_moves(session):
     data = {"elapsed_time": X * 2, "diode": GAUSS}
     session.scans.append(StandInScan(4, "loopscan", [], data, ["diode"]))
     assert alignment.cen().position == pytest.approx(1.0)
+    assert alignment.scan_fit("peak", None, None, session.scans[-1], return_axes=True) == {"elapsed_time": 1.0}
     with pytest.raises(AlignmentError, match=r"Cannot goto_cen\(\): scan 4 \(loopscan\) has no motor to move\."):
         alignment.goto_cen()
     with pytest.raises(AlignmentError, match="no motor to move"):
@@ -308,8 +314,92 @@ def test_real_ascan_cen_and_goto(tmp_path, capsys):
         capsys.readouterr()
         env["goto_cen"]()
         assert roby.position == pytest.approx(0.5)
-        assert capsys.readouterr().out == f"Moving roby from {1:.{roby.display_digits}f} to {0.5:.{roby.display_digits}f}\n"
+        assert capsys.readouterr().out == ("Counter used: sim_ct_gauss\n"
+                                           f"Moving roby from {1:.{roby.display_digits}f} to {0.5:.{roby.display_digits}f}\n")
         env["loopscan"](5, 0.01, env["sim_ct_gauss"])
         with pytest.raises(ValueError, match="has no motor to move"):
             env["goto_peak"]()
         assert roby.position == pytest.approx(0.5)
+
+
+def test_find_position_goto_custom_and_move(session, capsys):
+    roby = StandInMotor("roby", position=1.0)
+    ascan(session, roby, {"sim_ct_gauss": GAUSS})
+    seen = []
+
+    def my_peak(x, y):
+        return float(x[numpy.argmax(y)])
+
+    def my_move(positions, relative):
+        seen.append((dict(positions), relative))
+
+    assert alignment.find_position(my_peak) == 0.5
+    assert alignment.goto_custom(my_peak, move=my_move) == 0.5
+    assert seen == [({roby: 0.5}, False)] and roby.moves == []  # the given move did the moving
+    assert alignment.goto_cen(move=my_move) == pytest.approx(0.5)
+    out = capsys.readouterr().out
+    assert out == "Counter used: sim_ct_gauss\n" + ("Counter used: sim_ct_gauss\nMoving roby from 1.0000 to 0.5000\n") * 2
+    with pytest.raises(TypeError, match="find_position\\(\\) argument 'func' must be callable, not int"):
+        alignment.find_position(3)
+
+
+def test_markers_for_every_motor(session):
+    class Listener:
+        def __init__(self):
+            self.calls = []
+
+        def alignment_markers(self, key, markers, clear):
+            self.calls.append((list(markers), clear))
+
+    listener = Listener()
+    session.subscribers.append(listener)
+    roby, robz = StandInMotor("roby", 0.5), StandInMotor("robz", 9.0)
+    data = {"elapsed_time": X, "roby": X, "robz": 2 + X, "diode": GAUSS}
+    scan = StandInScan(1, "a2scan", [roby, robz], data, ["diode"])
+    scan.key = "key1"
+    session.scans.append(scan)
+    alignment.cen()
+    markers, clear = listener.calls[-1]
+    assert clear and [(m.axis, m.id) for m in markers] == [("roby", "cen"), ("robz", "cen"), ("roby", "current")]
+    assert markers[1].position == pytest.approx(2.5) and markers[1].label == "cen\n2.5000"
+    alignment.goto_peak()
+    (moved, clear_1), (current, clear_2) = listener.calls[-2:]
+    assert [m.id for m in moved] == ["peak", "peak"] and clear_1 and not clear_2
+    assert [(m.axis, m.id, m.position) for m in current] == [("roby", "current", 0.5), ("robz", "current", 2.5)]
+
+
+def test_real_a2scan_results_and_quiet_scan_methods(tmp_path, capsys):
+    from pathlib import Path
+
+    import h5py
+
+    from bliss_lite import open_session
+
+    root = Path(__file__).resolve().parent.parent
+    with open_session("demo", root=str(root), verbose=False) as session:
+        env = session.env
+        env["SCAN_SAVING"].base_path = str(tmp_path)
+        env["SCAN_DISPLAY"].mode = "off"
+        roby, robz = env["roby"], env["robz"]
+        scan = env["a2scan"](roby, 0, 1, robz, 0, 2, 20, 0.01, env["sim_ct_gauss"])
+        with h5py.File(scan.filename, "r") as f:
+            entry = f[f"{scan.scan_number}.1/measurement"]
+            x, z, y = entry["roby"][()], entry["robz"][()], entry["sim_ct_gauss"][()]
+        expected = scan_math.cen(x, y).position
+        capsys.readouterr()
+        both = env["cen"]()
+        assert capsys.readouterr().out == "Counter used: sim_ct_gauss\n"
+        assert isinstance(both, alignment.MotionDict) and list(both) == [roby, robz]
+        assert both[roby] == pytest.approx(expected) and both[robz] == pytest.approx(scan_math.cen(z, y).position)
+        assert both.__info__() == f"{{roby: {roby.axis_rounder(both[roby])}, robz: {robz.axis_rounder(both[robz])}}}"
+        assert env["cen"](axis=robz) == both[robz]
+        # the Scan's methods are BLISS's: quiet, one axis or return_axes=True
+        assert scan.peak("sim_ct_gauss", axis=roby) == pytest.approx(x[numpy.argmax(y)])
+        assert dict(scan.com("sim_ct_gauss")) == {roby: env["com"](axis=roby), robz: env["com"](axis=robz)}
+        capsys.readouterr()
+        scan.goto_cen("sim_ct_gauss")
+        assert capsys.readouterr().out == ""
+        assert (roby.position, robz.position) == (pytest.approx(both[roby], abs=1e-3), pytest.approx(both[robz], abs=1e-3))
+        loop = env["loopscan"](5, 0.01, env["sim_ct_gauss"])
+        assert list(loop.fwhm("sim_ct_gauss", return_axes=True)) == ["elapsed_time"]
+        assert isinstance(env["peak"](), float)

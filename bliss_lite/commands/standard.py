@@ -21,6 +21,7 @@ SCANS = ("ct", "sct", "loopscan", "timescan", "ascan", "dscan", "a2scan", "d2sca
 SCANS += ("a3scan", "a4scan", "a5scan", "d3scan", "d4scan", "d5scan", "a3mesh", "d3mesh", "anmesh")
 ALIGNMENT = ("peak", "com", "cen", "fwhm", "trough", "where", "goto_peak", "goto_com",
              "goto_cen", "goto_min", "plotselect")
+ALIGNMENT += ("find_position", "goto_custom")
 METADATA = ("metadata_profiling",)
 LIMA = ("limatake", "limastat")
 DATA_POLICY = ("newproposal", "endproposal", "newsample", "newcollection", "newdataset",

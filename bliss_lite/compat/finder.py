@@ -190,6 +190,9 @@ _BUILT = {
     "bliss.common.protocols": _module_copy("bliss_lite.devices.protocols", _protocols_extra),
     "bliss.scanning.scan_math": _module_copy("bliss_lite.scanning.scan_math", _scan_math_extra),
     "bliss.common.plot": _plot_module,
+    "bliss.scanning.scan_tools": _names(
+        "bliss_lite.scanning.alignment", "peak", "com", "cen", "fwhm", "trough", "find_position",
+        "goto_peak", "goto_min", "goto_com", "goto_cen", "goto_custom", "where"),
 }
 
 _MOTION = "bliss_lite.devices.motion"
@@ -215,7 +218,7 @@ _REEXPORT = {
     "bliss.scanning.scan_state": (("bliss_lite.scanning.engine", ("ScanState",)),),
     "bliss.scanning.chain": (("bliss_lite.scanning.chain", ("AcquisitionChain", "AcquisitionMaster",
                               "AcquisitionSlave", "AcquisitionObject", "ChainPreset",
-                              "ChainIterationPreset")),
+                              "ChainIterationPreset", "TRIGGER_MODE_ENUM")),
                              ("bliss_lite.scanning.toolbox", ("ChainNode",))),
     "bliss.scanning.channel": (("bliss_lite.scanning.chain", ("AcquisitionChannel",
                                                               "AxisAcquisitionChannel")),),
@@ -225,7 +228,11 @@ _REEXPORT = {
                                 "StandardScanAcquisitionChain")),),
     "bliss.scanning.acquisition.timer": (("bliss_lite.scanning.acquisition.timer", ("SoftwareTimerMaster",)),),
     "bliss.scanning.acquisition.motor": (("bliss_lite.scanning.acquisition.motor", (
-        "LinearStepTriggerMaster", "MeshStepTriggerMaster", "VariableStepTriggerMaster")),),
+        "LinearStepTriggerMaster", "MeshStepTriggerMaster", "VariableStepTriggerMaster", "MotorMaster")),),
+    "bliss.common.scans.simulation": (("bliss_lite.scanning.simulation", (
+        "simu_l2scan", "simu_mesh", "FakeController", "FakeCounter", "FakeAcquisitionSlave",
+        "FakeAcquisitionCard", "FakeAcquisitionCardMaster")),),
+    "bliss.common.image_tools": (("bliss_lite.scanning.simulation", ("test_image",)),),
     "bliss.scanning.acquisition.counter": (("bliss_lite.scanning.acquisition.counter",
                                             ("SamplingCounterAcquisitionSlave",)),),
     "bliss.common.motor_group": ((_MOTION, ("Group", "is_motor_group")),),

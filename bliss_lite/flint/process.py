@@ -30,7 +30,7 @@ from typing import Any
 from bliss_lite.events import QueuedSubscriber, ScanEnd, ScanPoints, ScanStart, SubscriberWarning
 from bliss_lite.flint import protocol
 
-__all__ = ["WindowProcess", "WindowError", "MAX_BLOCKS"]
+__all__ = ["WindowProcess", "WindowError", "MAX_BLOCKS", "drawn_part"]
 
 #: Point blocks queued for the window before the oldest are dropped.
 MAX_BLOCKS = 16
@@ -40,6 +40,19 @@ warnings.filterwarnings("ignore", message=f"{_NAME} cannot keep up", category=Su
 
 class WindowError(RuntimeError):
     """The plot window did not start, or did not answer."""
+
+
+def drawn_part(event: ScanPoints) -> list[ScanPoints]:
+    """What of a block the window draws: its scalar channels in full, and the last
+    point of its 1-D and 2-D channels (spectra, images)."""
+    blocks = []
+    scalars = {k: v for k, v in event.data.items() if v.ndim <= 1}
+    if scalars:
+        blocks.append(ScanPoints(event.key, event.first_index, scalars))
+    latest = {k: v[-1:] for k, v in event.data.items() if v.ndim > 1}
+    if latest and len(event):
+        blocks.append(ScanPoints(event.key, event.first_index + len(event) - 1, latest))
+    return blocks
 
 
 class _Sender:
@@ -64,12 +77,8 @@ class _Sender:
         self._send(event.to_bytes())
 
     def scan_points(self, event: ScanPoints) -> None:
-        scalars = {k: v for k, v in event.data.items() if v.ndim <= 1}
-        if scalars:
-            self._send(ScanPoints(event.key, event.first_index, scalars).to_bytes())
-        latest = {k: v[-1:] for k, v in event.data.items() if v.ndim > 1}
-        if latest and len(event):
-            self._send(ScanPoints(event.key, event.first_index + len(event) - 1, latest).to_bytes())
+        for block in drawn_part(event):
+            self._send(block.to_bytes())
 
     def scan_end(self, event: ScanEnd) -> None:
         self._send(event.to_bytes())

@@ -5,10 +5,11 @@
 (:mod:`bliss_lite.flint.protocol`) from the two inherited sockets and exits when the
 session closes them.
 
-To feed a window from anything else (another transport, a file replay), create a
-:class:`FlintWindow` in a Qt application and call its ``scan_start``,
-``scan_points``, ``scan_end`` (it is a :class:`~bliss_lite.events.ScanSubscriber`)
-and ``command`` methods with decoded events and command dicts, from any thread.
+To feed a window from anything else (another transport, a file replay: ``bliss-lite
+flint`` feeds it from the data Redis), give :func:`run` a feed calling the window's
+``scan_start``, ``scan_points``, ``scan_end`` (a :class:`FlintWindow` is a
+:class:`~bliss_lite.events.ScanSubscriber`) and ``command`` methods with decoded
+events and command dicts, from any thread.
 
 Tabs, as BLISS's Flint: **Curve** (the selected counters against the scanned motor
 or ``elapsed_time``, with the alignment markers), **Scatter** (a mesh as a growing
@@ -26,6 +27,7 @@ import argparse
 import collections
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -42,7 +44,7 @@ from silx.gui.plot.items import Scatter
 from bliss_lite.flint import protocol
 from bliss_lite.flint.model import LiveScan, PlotModel
 
-__all__ = ["FlintWindow", "main", "CURVE_COLORS"]
+__all__ = ["FlintWindow", "main", "run", "CURVE_COLORS"]
 
 #: Colours of the curves, in the order of the signals.
 CURVE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")
@@ -407,6 +409,44 @@ def _read_events(sock: socket.socket, window: FlintWindow, on_close: Callable[[]
     on_close()
 
 
+def run(feed: Callable[[FlintWindow, Callable[[], None]], None], title: str = "bliss_lite plot",
+        commands: socket.socket | None = None, draw_delay: float = 0.0) -> int:
+    """Show a plot window until it is closed (or SIGINT).  ``feed(window, quit)``
+    runs in a thread of its own and feeds the window; ``quit()`` closes it.
+    ``commands``: a socket of command frames, answered on it (and the window closes
+    when it is closed)."""
+    send_lock = threading.Lock()
+
+    def reply(message: dict) -> None:
+        if commands is None:
+            return
+        try:
+            with send_lock:
+                protocol.write_frame(commands, protocol.COMMAND + json.dumps(message).encode())
+        except OSError:
+            pass
+
+    app = qt.QApplication([sys.argv[0]])
+    app.setApplicationName("bliss_lite plot")
+    window = FlintWindow(reply, draw_delay)
+    window.setWindowTitle(title)
+    closed = threading.Event()
+
+    def quit_soon() -> None:
+        if not closed.is_set():
+            closed.set()
+            qt.QMetaObject.invokeMethod(app, "quit", qt.Qt.QueuedConnection)
+
+    signal.signal(signal.SIGINT, lambda *_: quit_soon())  # handled at the next redraw tick
+    threading.Thread(target=feed, args=(window, quit_soon), name="plot feed", daemon=True).start()
+    if commands is not None:
+        threading.Thread(target=_read_events, args=(commands, window, quit_soon), daemon=True).start()
+    window.show()
+    reply({"cmd": "ready", "pid": os.getpid()})
+    app.exec()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bliss_lite.flint.window",
                                      description="bliss_lite's plot window (started by flint()).")
@@ -418,32 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     events = socket.socket(fileno=args.events_fd)
     commands = socket.socket(fileno=args.commands_fd)
-    send_lock = threading.Lock()
-
-    def reply(message: dict) -> None:
-        try:
-            with send_lock:
-                protocol.write_frame(commands, protocol.COMMAND + json.dumps(message).encode())
-        except OSError:
-            pass
-
-    app = qt.QApplication([sys.argv[0]])
-    app.setApplicationName("bliss_lite plot")
-    window = FlintWindow(reply, args.draw_delay)
-    window.setWindowTitle(args.title)
-    closed = threading.Event()
-
-    def quit_soon() -> None:  # the session went away: the window goes too
-        if not closed.is_set():
-            closed.set()
-            qt.QMetaObject.invokeMethod(app, "quit", qt.Qt.QueuedConnection)
-
-    threading.Thread(target=_read_events, args=(events, window, quit_soon), daemon=True).start()
-    threading.Thread(target=_read_events, args=(commands, window, quit_soon), daemon=True).start()
-    window.show()
-    reply({"cmd": "ready", "pid": os.getpid()})
-    app.exec()
-    return 0
+    # the session went away (its event socket closed): the window goes too
+    return run(lambda window, quit_soon: _read_events(events, window, quit_soon), args.title, commands,
+               args.draw_delay)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ a leaf module (``bliss_lite.events``).
 from bliss_lite.scanning.alignment import (
     cen,
     com,
+    find_position,
     fwhm,
     goto_cen,
+    goto_custom,
     goto_com,
     goto_min,
     goto_peak,
@@ -65,6 +67,6 @@ __all__ = [
     "lineup", "lookupscan", "loopscan", "pointscan", "sct", "timescan",
     "a3scan", "a4scan", "a5scan", "d3scan", "d4scan", "d5scan", "a3mesh", "d3mesh", "anmesh",
     "cen", "com", "fwhm", "goto_cen", "goto_com", "goto_min", "goto_peak", "peak",
-    "plotselect", "trough", "where",
+    "plotselect", "trough", "where", "find_position", "goto_custom",
     "metadata_profiling",
 ]

@@ -4,16 +4,21 @@ Every function works on the last scan of the session (``SCANS[-1]``) or on the o
 given with ``scan=``.  The counter is ``counter=`` if given, else the first
 plotselected counter present in the scan (the session's current selection, then
 the one recorded in ``scan_info["plotselect"]``), else the scan's first counter.
-The position axis is ``axis=`` if given, else the scan's first motor; a scan
-without motor (``loopscan``, ``timescan``) is computed against ``elapsed_time``
-(or the point index), and the ``goto_*`` functions refuse it.
+The results are BLISS 2.4's: computed along every scanned motor (``axis=``: that one
+alone), a scan without motor (``loopscan``, ``timescan``) against ``elapsed_time``
+(or the point index); one axis gives the float itself (``cen()``: a
+:class:`CenPosition`, a float that also carries ``.fwhm``), several a
+:class:`MotionDict` ``{motor: position}``.  Each shell function prints
+``Counter used: <name>``; the ``goto_*`` functions move there (refusing a scan
+without motor), print each motion and return the same value.
 
 A flat signal or one without finite values raises
 :class:`~bliss_lite.scanning.scan_math.AlignmentError` (a ``ValueError``) naming the
 scan and the counter, and nothing moves.
 
-The Scan object's ``.peak(counter=None, axis=None)`` ... ``.goto_min(...)`` methods
-call these functions with ``scan=self``.
+The Scan object's ``.peak(counter=None, axis=None, return_axes=False)`` ...
+``.goto_min(...)`` methods compute the same with ``scan=self`` (:func:`scan_fit`,
+:func:`scan_goto`), quietly: nothing printed, nothing marked, as BLISS's.
 
 Plots hear of the results without this module knowing them: ``peak``, ``com``,
 ``cen``, ``trough``, ``where`` and the ``goto_*`` functions give every session
@@ -25,6 +30,7 @@ per motor, and ``current``, the motor's position), and ``plotselect`` calls
 
 from __future__ import annotations
 
+import collections
 import sys
 from typing import Any, Callable, NamedTuple
 
@@ -48,6 +54,10 @@ __all__ = [
     "goto_com",
     "goto_cen",
     "goto_min",
+    "goto_custom",
+    "find_position",
+    "CenPosition",
+    "MotionDict",
     "plotselect",
     "selected_counters",
     "Marker",
@@ -254,52 +264,9 @@ def _compute(kind: str, func: Callable, target: _Target, ax: _Axis) -> Any:
         ) from None
 
 
-_PEAK = ("peak", scan_math.peak)
-_TROUGH = ("trough", scan_math.trough)
-_COM = ("com", scan_math.com)
-_CEN = ("cen", scan_math.cen)
-_FWHM = ("fwhm", scan_math.fwhm)
-
-
-def _value(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> Any:
-    target = _target(counter, axis, scan)
-    result = _compute(spec[0], spec[1], target, target.axes[0])
-    if spec is not _FWHM:
-        _mark(target.scan, _result_markers(spec, target, result) + _current_markers(target, skip_outside=True))
-    return result
-
-
-def _result_markers(spec: tuple[str, Callable], target: _Target, result: Any) -> list[Marker]:
-    kind = "min" if spec is _TROUGH else spec[0]
-    ax = target.axes[0]
-    position = float(result[0] if isinstance(result, tuple) else result)
-    text = _format_position(ax.motor, position) if ax.motor is not None else f"{position:g}"
-    return [Marker(ax.name, kind, position, f"{kind}\n{text}")]
-
-
-# --------------------------------------------------------------------------------------
-# Computations
-# --------------------------------------------------------------------------------------
-
-
-def peak(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
-    """Position of the counter's maximum (first scanned motor unless ``axis=``)."""
-    return _value(_PEAK, counter, axis, scan)
-
-
-def trough(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
-    """Position of the counter's minimum."""
-    return _value(_TROUGH, counter, axis, scan)
-
-
-def com(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
-    """Centre of mass of the counter (background = its minimum)."""
-    return _value(_COM, counter, axis, scan)
-
-
 class CenPosition(float):
-    """What ``cen()`` returns: the centre's position, as BLISS 2.4 (a float), which
-    also carries ``.position`` and ``.fwhm`` (the full width at half maximum)."""
+    """What ``cen()`` gives per axis: the centre's position, a float as in BLISS 2.4,
+    which also carries ``.position`` and ``.fwhm`` (the full width at half maximum)."""
 
     position: float
     fwhm: float
@@ -310,15 +277,161 @@ class CenPosition(float):
         return value
 
 
-def cen(counter: Any = None, axis: Any = None, scan: Any = None) -> Cen:
-    """``(position, fwhm)``: centre and full width at half maximum of the counter
-    (``scan.cen()`` gives BLISS 2.4's float, a :class:`CenPosition`)."""
-    return _value(_CEN, counter, axis, scan)
+class MotionDict(collections.UserDict):
+    """Several axes' results (BLISS's ``_MotionDict``): ``{axis: position}``, the key a
+    motor, or ``"elapsed_time"`` for a scan without motor; ``__info__`` shows each
+    position with its motor's display digits."""
+
+    def __info__(self) -> str:
+        parts = []
+        for key, value in self.items():
+            if isinstance(key, str):
+                parts.append(f"{key}: {value}")
+            else:
+                parts.append(f"{key.name}: {_format_position(key, value)}")
+        return "{" + ", ".join(parts) + "}"
 
 
-def fwhm(counter: Any = None, axis: Any = None, scan: Any = None) -> float:
-    """Full width at half maximum of the counter."""
-    return _value(_FWHM, counter, axis, scan)
+def _cen_position(x: Any, y: Any) -> CenPosition:
+    return CenPosition(scan_math.cen(x, y))
+
+
+#: the computations by name (a user's own function for find_position / goto_custom)
+_FITS: dict[str, Callable] = {"peak": scan_math.peak, "trough": scan_math.trough, "com": scan_math.com,
+                              "cen": _cen_position, "fwhm": scan_math.fwhm}
+
+
+def _fit_name(fit: str | Callable) -> str:
+    return fit if isinstance(fit, str) else getattr(fit, "__name__", "find_position")
+
+
+def _fits(fit: str | Callable, target: _Target) -> MotionDict:
+    """``fit`` computed along each axis of ``target`` (BLISS's ``ScanFits.compute_fit``)."""
+    func = _FITS[fit] if isinstance(fit, str) else fit
+    result = MotionDict()
+    for ax in target.axes:
+        result[ax.motor if ax.motor is not None else ax.name] = _compute(_fit_name(fit), func, target, ax)
+    return result
+
+
+def _single_or_all(result: MotionDict) -> Any:
+    """One axis: its value; several: the :class:`MotionDict` (as BLISS 2.4)."""
+    return next(iter(result.values())) if len(result) == 1 else result
+
+
+def scan_fit(fit: str | Callable, counter: Any, axis: Any, scan: Any, return_axes: bool = False) -> Any:
+    """What ``Scan.cen()`` / ``Scan.peak()``... give (BLISS's ``Scan`` methods): the
+    result for one axis or a :class:`MotionDict` (always one with ``return_axes``);
+    nothing is printed or marked."""
+    result = _fits(fit, _target(counter, axis, scan))
+    return result if return_axes else _single_or_all(result)
+
+
+def scan_goto(fit: str | Callable, counter: Any, axis: Any, scan: Any) -> None:
+    """What ``Scan.goto_cen()``... do: move without printing or marking."""
+    target = _target(counter, axis, scan)
+    _require_motor(fit, target)
+    _move_to(_fits(fit, target), announce=False)
+
+
+def _require_motor(fit: str | Callable, target: _Target) -> None:
+    if not any(a.motor is not None for a in target.axes):
+        name = "min" if fit == "trough" else _fit_name(fit)
+        raise AlignmentError(f"Cannot goto_{name}(): {_describe(target.scan)} has no motor to move.")
+
+
+def _move_to(result: MotionDict, announce: bool, move: Callable | None = None) -> None:
+    """Check every target, then move the motors together and wait; on an
+    interruption or an error, stop and go back."""
+    moves = [(key, float(value)) for key, value in result.items() if not isinstance(key, str)]
+    for motor, position in moves:
+        motor.check_target(position)
+    starts = [(motor, motor.position) for motor, _ in moves]
+    if announce:
+        out = sys.stdout
+        for (motor, position), (_, start) in zip(moves, starts):
+            out.write(f"Moving {motor.name} from {_format_position(motor, start)} to {_format_position(motor, position)}\n")
+        out.flush()
+    try:
+        if move is not None:
+            move(dict(moves), relative=False)
+        else:
+            move_together(moves)
+    except BaseException:
+        try:
+            move_together(starts)  # back where they were
+        except BaseException:
+            pass
+        raise
+
+
+def _scan_calc(fit: str | Callable, counter: Any, axis: Any, scan: Any, marker: bool = True,
+               goto: bool = False, move: Callable | None = None) -> Any:
+    """The shell's alignment functions (BLISS's ``_scan_calc``): compute ``fit``
+    along the scan's axes, mark the results on the plots, print the counter used,
+    move there with ``goto``; the value for one axis, else a :class:`MotionDict`."""
+    target = _target(counter, axis, scan)
+    if goto:
+        _require_motor(fit, target)
+    result = _fits(fit, target)
+    name = "min" if fit == "trough" else _fit_name(fit)
+    if marker:
+        markers = []
+        for ax, value in zip(target.axes, result.values()):
+            text = _format_position(ax.motor, value) if ax.motor is not None else f"{float(value):g}"
+            markers.append(Marker(ax.name, name, float(value), f"{name}\n{text}"))
+        if not goto:
+            markers += _current_markers(target, skip_outside=True)
+        _mark(target.scan, markers)
+    out = sys.stdout
+    out.write(f"Counter used: {target.counter}\n")
+    out.flush()
+    if goto:
+        try:
+            _move_to(result, announce=True, move=move)
+        finally:
+            if marker:
+                _mark(target.scan, _current_markers(target, skip_outside=False), clear=False)
+    return _single_or_all(result)
+
+
+# --------------------------------------------------------------------------------------
+# Computations
+# --------------------------------------------------------------------------------------
+
+
+def peak(counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """Position of the counter's maximum along each scanned motor (one: a float)."""
+    return _scan_calc("peak", counter, axis, scan)
+
+
+def trough(counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """Position of the counter's minimum."""
+    return _scan_calc("trough", counter, axis, scan)
+
+
+def com(counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """Centre of mass of the counter (background = its minimum)."""
+    return _scan_calc("com", counter, axis, scan)
+
+
+def cen(counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """Centre of the counter's FWHM: a :class:`CenPosition` (a float with ``.fwhm``),
+    or a :class:`MotionDict` of them for several motors."""
+    return _scan_calc("cen", counter, axis, scan)
+
+
+def fwhm(counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """Full width at half maximum of the counter (nothing is marked)."""
+    return _scan_calc("fwhm", counter, axis, scan, marker=False)
+
+
+def find_position(func: Callable, counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
+    """``func(x, y)``: a user's own computation on each scanned motor's positions
+    (``x``) and the counter's values (``y``), marked as ``func.__name__``."""
+    if not callable(func):
+        raise TypeError(f"find_position() argument 'func' must be callable, not {type(func).__name__}")
+    return _scan_calc(func, counter, axis, scan)
 
 
 # --------------------------------------------------------------------------------------
@@ -330,66 +443,33 @@ def _format_position(motor: Any, position: float) -> str:
     return with_digits(position, digits_of(motor, default=4))
 
 
-def _goto(spec: tuple[str, Callable], counter: Any, axis: Any, scan: Any) -> None:
-    """Compute the position for every motor concerned, check every target, then
-    move them together and wait; on an interruption, stop and go back."""
-    kind, func = spec
-    target = _target(counter, axis, scan)
-    motors = [a for a in target.axes if a.motor is not None]
-    if not motors:
-        raise AlignmentError(
-            f"Cannot goto_{'min' if kind == 'trough' else kind}(): {_describe(target.scan)} has no motor to move."
-        )
-    if kind in ("peak", "trough"):
-        # Every motor goes to the same point: the counter's extremum.
-        index_x = numpy.arange(len(target.values), dtype=float)
-        index = int(_compute(kind, func, target, _Axis(motors[0].name, index_x, None)))
-        moves = [(a.motor, float(a.positions[index])) for a in motors]
-    else:
-        moves = []
-        for a in motors:
-            result = _compute(kind, func, target, a)
-            moves.append((a.motor, float(result[0] if isinstance(result, tuple) else result)))
-    for motor, position in moves:
-        motor.check_target(position)
-    name = "min" if kind == "trough" else kind
-    _mark(target.scan, [Marker(motor.name, name, position, f"{name}\n{_format_position(motor, position)}")
-                        for motor, position in moves])
-    starts = [(motor, motor.position) for motor, _ in moves]
-    out = sys.stdout
-    for (motor, position), (_, start) in zip(moves, starts):
-        out.write(f"Moving {motor.name} from {_format_position(motor, start)} to {_format_position(motor, position)}\n")
-    out.flush()
-    try:
-        move_together(moves)
-    except BaseException:
-        try:
-            move_together(starts)  # back where they were
-        except BaseException:
-            pass
-        raise
-    finally:
-        _mark(target.scan, _current_markers(target, skip_outside=False), clear=False)
+def goto_peak(counter: Any = None, axis: Any = None, scan: Any = None, move: Callable | None = None) -> Any:
+    """Move the scanned motor(s) to the point where the counter is largest;
+    ``move(positions, relative=False)`` moves instead when given."""
+    return _scan_calc("peak", counter, axis, scan, goto=True, move=move)
 
 
-def goto_peak(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
-    """Move the scanned motor(s) to the point where the counter is largest."""
-    _goto(_PEAK, counter, axis, scan)
-
-
-def goto_min(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+def goto_min(counter: Any = None, axis: Any = None, scan: Any = None, move: Callable | None = None) -> Any:
     """Move the scanned motor(s) to the point where the counter is smallest."""
-    _goto(_TROUGH, counter, axis, scan)
+    return _scan_calc("trough", counter, axis, scan, goto=True, move=move)
 
 
-def goto_com(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+def goto_com(counter: Any = None, axis: Any = None, scan: Any = None, move: Callable | None = None) -> Any:
     """Move the scanned motor(s) to the counter's centre of mass."""
-    _goto(_COM, counter, axis, scan)
+    return _scan_calc("com", counter, axis, scan, goto=True, move=move)
 
 
-def goto_cen(counter: Any = None, axis: Any = None, scan: Any = None) -> None:
+def goto_cen(counter: Any = None, axis: Any = None, scan: Any = None, move: Callable | None = None) -> Any:
     """Move the scanned motor(s) to the centre of the counter's FWHM."""
-    _goto(_CEN, counter, axis, scan)
+    return _scan_calc("cen", counter, axis, scan, goto=True, move=move)
+
+
+def goto_custom(func: Callable, counter: Any = None, axis: Any = None, scan: Any = None,
+                move: Callable | None = None) -> Any:
+    """Move the scanned motor(s) to what ``func(x, y)`` gives (see :func:`find_position`)."""
+    if not callable(func):
+        raise TypeError(f"goto_custom() argument 'func' must be callable, not {type(func).__name__}")
+    return _scan_calc(func, counter, axis, scan, goto=True, move=move)
 
 
 # --------------------------------------------------------------------------------------
@@ -414,15 +494,15 @@ def where(counter: Any = None, scan: Any = None) -> None:
             title = ax.name
             parts = ["no motor"]
         reason = None
-        for kind, func in (_PEAK, _CEN, _COM, _TROUGH):
+        for kind in ("peak", "cen", "com", "trough"):
             name = "min" if kind == "trough" else kind
             try:
-                result = func(ax.positions, target.values)
+                result = _FITS[kind](ax.positions, target.values)
             except AlignmentError as error:
                 parts.append(f"{name} n/a")
                 reason = str(error)
                 continue
-            if isinstance(result, Cen):
+            if isinstance(result, CenPosition):
                 parts.append(f"cen {fmt(result.position)} (fwhm {fmt(result.fwhm)})")
             else:
                 parts.append(f"{name} {fmt(result)}")
@@ -433,11 +513,3 @@ def where(counter: Any = None, scan: Any = None) -> None:
     out = sys.stdout
     out.write("\n".join(lines) + "\n")
     out.flush()
-
-
-
-def find_position(func: Callable, counter: Any = None, axis: Any = None, scan: Any = None) -> Any:
-    """``func(x, y)``: a user's own computation on the scanned motor's positions
-    (``x``) and the counter's values (``y``), as BLISS's ``find_position``."""
-    target = _target(counter, axis, scan)
-    return func(target.axes[0].positions, target.values)

@@ -312,34 +312,37 @@ class Scan:
                 except Exception:
                     pass
 
-    # alignment on this scan (SPEC 7.3): bliss_lite.scanning.alignment with scan=self
-    def _align(self, function: str, counter: Any, axis: Any) -> Any:
+    # alignment on this scan (SPEC 7.3), as BLISS's Scan methods: quiet, one axis → its
+    # value, several (or return_axes) → {motor: value} (bliss_lite.scanning.alignment)
+    def _fit(self, fit: Any, counter: Any, axis: Any, return_axes: bool) -> Any:
         from bliss_lite.scanning import alignment
 
-        return getattr(alignment, function)(counter, axis=axis, scan=self)
+        return alignment.scan_fit(fit, counter, axis, self, return_axes=return_axes)
 
-    def peak(self, counter: Any = None, axis: Any = None) -> float:
-        """Position of the counter's maximum (see ``alignment.peak``)."""
-        return self._align("peak", counter, axis)
+    def _goto(self, fit: Any, counter: Any, axis: Any) -> None:
+        from bliss_lite.scanning import alignment
 
-    def com(self, counter: Any = None, axis: Any = None) -> float:
+        alignment.scan_goto(fit, counter, axis, self)
+
+    def peak(self, counter: Any = None, axis: Any = None, return_axes: bool = False) -> Any:
+        """Position of the counter's maximum."""
+        return self._fit("peak", counter, axis, return_axes)
+
+    def com(self, counter: Any = None, axis: Any = None, return_axes: bool = False) -> Any:
         """Centre of mass of the counter's signal."""
-        return self._align("com", counter, axis)
+        return self._fit("com", counter, axis, return_axes)
 
-    def cen(self, counter: Any = None, axis: Any = None) -> float:
+    def cen(self, counter: Any = None, axis: Any = None, return_axes: bool = False) -> Any:
         """The centre of the counter's peak, a float as BLISS 2.4 (a
         :class:`~bliss_lite.scanning.alignment.CenPosition`, ``.fwhm`` its width)."""
-        from bliss_lite.scanning.alignment import CenPosition
+        return self._fit("cen", counter, axis, return_axes)
 
-        return CenPosition(self._align("cen", counter, axis))
-
-    def find_position(self, func: Any, counter: Any = None, axis: Any = None) -> float:
+    def find_position(self, func: Any, counter: Any = None, axis: Any = None,
+                      return_axes: bool = False) -> Any:
         """``func(x, y)`` on the scanned motor's positions and the counter's values."""
         if not callable(func):
             raise TypeError(f"find_position() argument 'func' must be callable, not {type(func).__name__}")
-        from bliss_lite.scanning import alignment
-
-        return alignment.find_position(func, counter, axis=axis, scan=self)
+        return self._fit(func, counter, axis, return_axes)
 
     @property
     def scan_state(self) -> "ScanState":
@@ -363,13 +366,13 @@ class Scan:
                  f"  state: {self.state.name}", f"  points: {self.npoints_done}"]
         return "\n".join(lines)
 
-    def fwhm(self, counter: Any = None, axis: Any = None) -> float:
+    def fwhm(self, counter: Any = None, axis: Any = None, return_axes: bool = False) -> Any:
         """Full width at half maximum of the counter's peak."""
-        return self._align("fwhm", counter, axis)
+        return self._fit("fwhm", counter, axis, return_axes)
 
-    def trough(self, counter: Any = None, axis: Any = None) -> float:
+    def trough(self, counter: Any = None, axis: Any = None, return_axes: bool = False) -> Any:
         """Position of the counter's minimum."""
-        return self._align("trough", counter, axis)
+        return self._fit("trough", counter, axis, return_axes)
 
     def where(self, counter: Any = None) -> None:
         """Show where the motor is relative to the counter's signal."""
@@ -378,20 +381,26 @@ class Scan:
         return alignment.where(counter, scan=self)
 
     def goto_peak(self, counter: Any = None, axis: Any = None) -> None:
-        """Move the scanned motor to the counter's maximum."""
-        return self._align("goto_peak", counter, axis)
+        """Move the scanned motor(s) to the counter's maximum."""
+        self._goto("peak", counter, axis)
 
     def goto_com(self, counter: Any = None, axis: Any = None) -> None:
-        """Move the scanned motor to the centre of mass."""
-        return self._align("goto_com", counter, axis)
+        """Move the scanned motor(s) to the centre of mass."""
+        self._goto("com", counter, axis)
 
     def goto_cen(self, counter: Any = None, axis: Any = None) -> None:
-        """Move the scanned motor to the peak's centre."""
-        return self._align("goto_cen", counter, axis)
+        """Move the scanned motor(s) to the peak's centre."""
+        self._goto("cen", counter, axis)
 
     def goto_min(self, counter: Any = None, axis: Any = None) -> None:
-        """Move the scanned motor to the counter's minimum."""
-        return self._align("goto_min", counter, axis)
+        """Move the scanned motor(s) to the counter's minimum."""
+        self._goto("trough", counter, axis)
+
+    def goto_custom(self, func: Any, counter: Any = None, axis: Any = None) -> None:
+        """Move the scanned motor(s) to what ``func(x, y)`` gives."""
+        if not callable(func):
+            raise TypeError(f"goto_custom() argument 'func' must be callable, not {type(func).__name__}")
+        self._goto(func, counter, axis)
 
     # -- running -------------------------------------------------------------------
 

@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="allow --redis redis://host without a password to another host")
     parser.epilog += ("  Consumers of a session's data Redis: 'bliss-lite follow -s NAME --redis URL' "
                       "(live table), 'bliss-lite writer -s NAME --redis URL' (the NeXus writer as a "
-                      "process of its own, for SCAN_SAVING.writer = \"external\").")
+                      "process of its own, for SCAN_SAVING.writer = \"external\"), 'bliss-lite flint -s NAME "
+                      "--redis URL' (the live plot window).")
     return parser
 
 
@@ -203,7 +204,7 @@ def run_session(name: str | None, cli_root: str | None, script: str | None,
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bliss-lite``; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("follow", "writer"):
+    if argv and argv[0] in ("follow", "writer", "flint"):
         from bliss_lite.streaming.cli import main as consumer_main
 
         return consumer_main(argv[0], argv[1:])

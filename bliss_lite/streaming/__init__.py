@@ -5,8 +5,8 @@
 * :class:`LocalRedis` is the private server of ``data_redis: local``;
 * :func:`start_publishing` gives a session's publisher (a queued scan subscriber);
 * :mod:`~bliss_lite.streaming.reader` turns scans read back from Redis into
-  bliss_lite's scan events, for the follower (``bliss-lite follow``) and the external
-  NeXus writer (``bliss-lite writer``).
+  bliss_lite's scan events, for the follower (``bliss-lite follow``), the external
+  NeXus writer (``bliss-lite writer``) and the plot window (``bliss-lite flint``).
 
 Needs the ``redis`` extra (``pip install 'bliss_lite[redis]'``); nothing here imports
 blissdata until a scan is published or read.

@@ -1,19 +1,22 @@
-"""``bliss-lite follow`` and ``bliss-lite writer``: the consumers as commands."""
+"""``bliss-lite follow``, ``bliss-lite writer`` and ``bliss-lite flint``: the consumers
+as commands."""
 
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS = ("follow", "writer")
+COMMANDS = ("follow", "writer", "flint")
 
 
 def build_parser(command: str) -> argparse.ArgumentParser:
     what = {"follow": "print the live table of every scan of a session, read from its data Redis",
             "writer": "write the scans of a session running with SCAN_SAVING.writer = 'external' "
-                      "(bliss_lite's NeXus writer, fed from the data Redis)"}[command]
+                      "(bliss_lite's NeXus writer, fed from the data Redis)",
+            "flint": "show every scan of a session in the live plot window, read from its data Redis"}[command]
     parser = argparse.ArgumentParser(prog=f"bliss-lite {command}", description=what)
     parser.add_argument("-s", "--session", metavar="NAME", required=True, help="the session to follow")
     parser.add_argument("--redis", metavar="URL",
@@ -24,7 +27,10 @@ def build_parser(command: str) -> argparse.ArgumentParser:
                         help="allow a redis:// URL without password to another host")
     parser.add_argument("--all", action="store_true",
                         help="also the scans still kept in Redis, not only those started from now on")
-    parser.add_argument("--count", type=int, metavar="N", help="stop after N scans")
+    if command == "flint":  # the window's command socket, as flint() drives its window
+        parser.add_argument("--commands-fd", type=int, help=argparse.SUPPRESS)
+    else:
+        parser.add_argument("--count", type=int, metavar="N", help="stop after N scans")
     if command == "follow":
         parser.add_argument("--mode", choices=("table", "progress"), default="table",
                             help="table (every row) or progress (one line per scan)")
@@ -66,6 +72,13 @@ def main(command: str, argv: list[str]) -> int:
     if importlib.util.find_spec("blissdata") is None:
         print(f"bliss-lite {command}: needs the redis extra: pip install 'bliss_lite[redis]'", file=sys.stderr)
         return 1
+    if command == "flint":
+        from bliss_lite.flint.link import display_problem
+
+        problem = display_problem()
+        if problem is not None:
+            print(f"bliss-lite flint: no plot window: {problem}", file=sys.stderr)
+            return 1
     import warnings
 
     from bliss_lite._common import print_warning
@@ -76,13 +89,17 @@ def main(command: str, argv: list[str]) -> int:
     if reconfigure is not None:
         reconfigure(line_buffering=True)
     def ready() -> None:
-        print(f"{'Following' if command == 'follow' else 'Writing'} the scans of session "
-              f"{args.session!r} from {url.display()} (Ctrl-C to stop)", flush=True)
+        doing = {"follow": "Following", "writer": "Writing", "flint": "Plotting"}[command]
+        print(f"{doing} the scans of session {args.session!r} from {url.display()} "
+              f"({'close the window or ' if command == 'flint' else ''}Ctrl-C to stop)", flush=True)
 
     since = "0-0" if args.all else None
     try:
         if command == "follow":
             consumers.follow(url, args.session, args.mode, since=since, max_scans=args.count, ready=ready)
+        elif command == "flint":
+            commands = None if args.commands_fd is None else socket.socket(fileno=args.commands_fd)
+            return consumers.plot(url, args.session, since=since, ready=ready, commands=commands)
         else:
             consumers.write(url, args.session, since=since, max_scans=args.count, ready=ready)
     except KeyboardInterrupt:

@@ -1,5 +1,7 @@
-"""Step-by-step motor masters: at each iteration the motors move to the next
-point, then the master triggers its slaves and emits the motors' positions."""
+"""Motor masters.  Step by step (``LinearStepTriggerMaster``, ``MeshStepTriggerMaster``,
+``VariableStepTriggerMaster``): at each iteration the motors move to the next point,
+then the master triggers its slaves and emits the motors' positions.  Continuous
+(``MotorMaster``): one motion from start to end at the speed that takes ``time``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import numpy
 
 from bliss_lite.scanning.chain import AcquisitionMaster, AxisAcquisitionChannel
 
-__all__ = ["LinearStepTriggerMaster", "MeshStepTriggerMaster", "VariableStepTriggerMaster"]
+__all__ = ["LinearStepTriggerMaster", "MeshStepTriggerMaster", "MotorMaster", "VariableStepTriggerMaster"]
 
 
 def _grouped(args: Sequence[Any], n: int) -> list[tuple[Any, ...]]:
@@ -131,3 +133,74 @@ class LinearStepTriggerMaster(_StepMaster):
                             "mot2,start2,stop2,...")
         self._setup({axis: numpy.linspace(start, stop, int(nb_point))
                      for axis, start, stop in _grouped(args, 3)}, stab_time, keys)
+
+
+class MotorMaster(AcquisitionMaster):
+    """``MotorMaster(axis, start, end, time=0, undershoot=None, undershoot_start_margin=0,
+    undershoot_end_margin=0, backnforth=False)``: at each trigger the axis moves from
+    ``start`` to ``end`` in ``time`` seconds (0: at its own velocity), starting
+    ``undershoot`` before (default: the distance it needs to reach that velocity) so
+    that it crosses the range at constant speed; its slaves are triggered as the
+    motion starts.  ``backnforth``: every other motion goes back.  Emits no channel
+    (what is below it records positions), as BLISS's."""
+
+    def __init__(self, axis: Any, start: float, end: float, time: float = 0, undershoot: float | None = None,
+                 undershoot_start_margin: float = 0, undershoot_end_margin: float = 0,
+                 trigger_type: Any = AcquisitionMaster.SOFTWARE, backnforth: bool = False, **keys: Any) -> None:
+        AcquisitionMaster.__init__(self, axis, trigger_type=trigger_type, **keys)
+        self.movable = axis
+        self.start_pos, self.end_pos = float(start), float(end)
+        self.time = float(time)
+        self.backnforth = bool(backnforth)
+        self._undershoot = undershoot
+        self._start_margin, self._end_margin = float(undershoot_start_margin), float(undershoot_end_margin)
+        self.velocity = (abs(self.end_pos - self.start_pos) / self.time if self.time > 0
+                         else float(axis.velocity))
+
+    @property
+    def undershoot(self) -> float:
+        """The distance the axis needs to reach ``velocity`` (``velocity²/2a``)."""
+        if self._undershoot is not None:
+            return float(self._undershoot)
+        return self.velocity * (self.velocity / float(self.movable.acceleration)) / 2
+
+    def _with_undershoot(self, position: float, end: bool = False) -> float:
+        direction = 1 if self.end_pos >= self.start_pos else -1
+        if end:
+            direction = -direction
+        margin = self._end_margin if end else self._start_margin
+        return position - direction * self.undershoot - direction * margin
+
+    def __iter__(self) -> Iterator["MotorMaster"]:
+        while True:
+            yield self
+            if self.parent is None:
+                break
+
+    def prepare(self) -> None:
+        self.movable.move(self._with_undershoot(self.start_pos))
+
+    def start(self) -> None:
+        if self.parent is None:
+            self.trigger()
+
+    def trigger(self) -> None:
+        self.trigger_slaves()
+        axis = self.movable
+        velocity = axis.velocity
+        axis.velocity = self.velocity
+        try:
+            axis.move(self._with_undershoot(self.end_pos, end=True))
+        finally:
+            axis.velocity = velocity
+        if self.backnforth:
+            self.start_pos, self.end_pos = self.end_pos, self.start_pos
+
+    def trigger_ready(self) -> bool:
+        return not self.movable.is_moving
+
+    def wait_ready(self) -> None:
+        self.movable.wait_move()
+
+    def stop(self) -> None:
+        self.movable.stop()
