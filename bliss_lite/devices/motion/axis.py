@@ -726,6 +726,12 @@ class Axis:
         """(dial target, backlash in dial units) of a move to ``user_target``, None if
         the axis is already there; raises when a limit would be exceeded."""
         dial_target = (user_target - self._offset) / self._sign
+        if self._controller.ALWAYS_MOVES and not self._backlash:
+            # no need of where it is (a calc axis: the reals are computed from the target)
+            if not (self._low <= dial_target <= self._high
+                    or self._high <= dial_target <= self._low):
+                raise self._limit_error(user_target, False)
+            return dial_target, 0.0
         delta = dial_target - self._controller.read_position(self)
         backlash = 0.0
         if self._backlash and delta:

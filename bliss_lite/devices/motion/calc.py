@@ -75,6 +75,7 @@ class CalcController(Controller):
     AXIS_CLASSES = {None: CalcAxis, "CalcAxis": CalcAxis, "Axis": CalcAxis,
                     "NoSettingsAxis": NoSettingsAxis}
     MOTION_CONFIG = False
+    ALWAYS_MOVES = True   # the reals may have moved on their own: always send them
     _PROTECTED_TAGS = ("real", "param")
 
     def _init(self) -> None:

@@ -58,6 +58,8 @@ class Controller:
                                             "ModuloAxis": ModuloAxis}
     #: axes need velocity and acceleration in their YAML
     MOTION_CONFIG = True
+    #: a move is never skipped as "already there" (``_is_already_on_position`` is False)
+    ALWAYS_MOVES = False
     _LIST_KEYS = ("axes", "encoders")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
