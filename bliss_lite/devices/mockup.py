@@ -317,11 +317,6 @@ class Mockup(Controller):
             raise RuntimeError("Cannot set position while moving !")
         data.discrepancy += disc / axis.steps_per_unit
 
-    def _hw_position(self, axis: Axis) -> float:
-        """The controller's own dial position (the axis's plus any discrepancy)."""
-        data = self._data(axis)
-        return self.read_position(axis) + data.discrepancy
-
     def _check_discrepancy(self, axis: Axis) -> None:
         data = self._axes_data.get(axis)
         if data is None or not data.discrepancy:

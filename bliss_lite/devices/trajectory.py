@@ -105,10 +105,6 @@ class Deceleration:
         self.duration = speed / self.acceleration if self.acceleration > 0 else 0.0
         self.target = self.start + math.copysign(speed * self.duration / 2, self.velocity)
 
-    @property
-    def end(self) -> float:
-        return self.t0 + self.duration
-
     def position_at(self, now: float) -> float:
         t = min(max(now - self.t0, 0.0), self.duration)
         speed = abs(self.velocity)
