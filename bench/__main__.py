@@ -205,6 +205,14 @@ def writer_case(runs: int, rows: list[dict]) -> None:
         rows.append({"case": f"writer: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
 
 
+def crash_layout_case(runs: int, rows: list[dict]) -> None:
+    """The crash-safe layout against the single-file one (bench/crash_layout_bench.py)."""
+    out = subprocess.run([sys.executable, str(HERE / "crash_layout_bench.py")], check=True,
+                         capture_output=True, text=True, cwd=REPO).stdout
+    for line in out.splitlines():
+        rows.append({"case": f"layout: {line.strip()}", "unit": "", "bliss_lite": "", "peer": "", "ratio": ""})
+
+
 def images_case(runs: int, rows: list[dict]) -> None:
     """loopscan(N, 0, lima_simulator), 1024 x 1024 uint16, vs the disk floor and gzip."""
     for n in (200, 1000):
@@ -285,6 +293,7 @@ CASES = {
     "metadata": metadata_case,
     "memory": memory_case,
     "writer": writer_case,
+    "crash_layout": crash_layout_case,
     "images": images_case,
     "wire": wire_case,
     "plot": plot_case,

@@ -83,13 +83,17 @@ def test_directory_that_is_not_writable(tmp_path):
 
 
 def test_file_open_in_this_process(tmp_path):
+    # The data file is never written in place (it is replaced whole): a reader that
+    # holds it open, in this process too, does not stop a scan; it sees the file as
+    # it was when it opened it, and the new entry once it opens it again.
     filename = str(tmp_path / "data.h5")
     finish(start(filename, 1))
-    with h5py.File(filename, "r"):
-        with pytest.raises(NexusWriterError) as refused:
-            start(filename, 2)
-    assert str(refused.value) == f"The data file {filename} is already open in this process; close it before scanning."
-    finish(start(filename, 2))
+    with h5py.File(filename, "r") as held:
+        finish(start(filename, 2))
+        assert list(held) == ["1.1"]
+    finish(start(filename, 3))
+    with h5py.File(filename, "r") as f:
+        assert list(f) == ["1.1", "2.1", "3.1"]
 
 
 def test_file_that_is_not_hdf5(tmp_path):
@@ -154,7 +158,8 @@ def test_file_another_writer_is_writing(tmp_path):
     filename = str(tmp_path / "data.h5")
     first = start(filename, 1)
     try:
-        with pytest.raises(NexusWriterError, match=f"^The data file {filename} is held open for writing by another process.$"):
+        with pytest.raises(NexusWriterError, match=f"^The data file {filename} is being written by this process "
+                                                   fr"\(PID {os.getpid()}\); a data file takes one writer at a time.$"):
             start(filename, 2)
     finally:
         finish(first)
@@ -183,11 +188,13 @@ def test_numbering_skips_entries_already_in_the_file(session):
         f.create_group("7.1")
         f.create_group("not_an_entry")
     assert last_entry_number(filename) == 7
-    with pytest.warns(NexusWarning, match="readers cannot follow scan 8 live"):
+    # the scan goes into a file of its own (SWMR-capable); the former content is kept whole
+    with pytest.warns(NexusWarning, match="its former content is kept in data_scans/original-1.h5"):
         scan = session["loopscan"](2, 0.01, session["diode3"])
     assert scan.scan_number == 8
     with h5py.File(filename, "r") as f:
         assert f["8.1/measurement/diode3"].shape == (2,)
+        assert set(f) == {"7.1", "8.1", "not_an_entry"}
     assert last_entry_number(filename) == 8
     assert last_entry_number(filename + ".missing") == 0
 

@@ -131,12 +131,15 @@ def test_kill_9_mid_scan_then_recover_then_scan_again(tmp_path, session):
         assert "end_reason" not in running
         assert running["writer/status"][()] == b"RUNNING"
         assert running["measurement/diode"].shape[0] >= seen
+    with h5py.File(filename, "r") as f:  # the data file and finished entries open plainly at once
+        assert list(f) == ["1.1", "2.1"] and f["1.1/measurement/diode3"].shape == (3,)
+    points = os.path.join(os.path.dirname(filename), "data_scans", "2.1.points.h5")
     with pytest.raises(OSError, match="already open for write"):
-        h5py.File(filename, "r")
+        h5py.File(points, "r")  # the killed scan's points: SWMR readers only, until recovered
     assert last_entry_number(filename) == 2  # numbering reads it as it is
 
     done = recover_file(filename)
-    assert done[0].startswith(f"{filename}: cleared the 'open for writing' marks a killed process left")
+    assert done[0].startswith(f"{points}: cleared the 'open for writing' marks a killed process left")
     assert any(line.startswith("entry 2.1: end_reason set to FAILURE") for line in done)
 
     with h5py.File(filename, "r") as f:  # a plain open works again
@@ -175,9 +178,10 @@ def test_a_live_writer_is_not_mistaken_for_a_dead_one(tmp_path, session):
     try:
         wait_for_points(filename, "2.1", 3)
         session["SCAN_SAVING"].base_path = str(tmp_path / "scans")
-        with pytest.raises(Exception, match="held open for writing by another process"):
+        held = fr"is being written by another process \(PID {child.pid}\)"  # named, before the scan starts
+        with pytest.raises(Exception, match=held):
             session["loopscan"](2, 0.01, session["diode3"])
-        with pytest.raises(Exception, match="held open for writing by another process"):
+        with pytest.raises(Exception, match=held):
             recover_file(filename)
     finally:
         child.send_signal(signal.SIGKILL)

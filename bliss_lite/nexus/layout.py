@@ -1,10 +1,10 @@
 """The BLISS layout of one scan entry ``N.1`` (SPEC 8), built from ``scan_info``.
 
-:func:`create_entry` makes every group and every (empty, growable) channel dataset
-at scan start, before the file switches to SWMR mode; :func:`write_scan_info`
-(re)writes everything that comes from ``scan_info`` and is called at start and again
-at the end, where later values replace earlier ones; :func:`finish_entry` adds the
-end-of-scan items.
+An entry lives in two files (see :mod:`bliss_lite.nexus.ondisk`): :func:`create_points`
+makes the points file's empty, growable channel datasets and ``writer/status``;
+:func:`create_entry` writes the entry file (every group, the metadata from
+``scan_info``, external links to the channels), at START and again, ``final``, at
+the END, where later values replace earlier ones and the notes are added.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import h5py
 import numpy
 
-from bliss_lite._common import now_iso
-from bliss_lite.nexus.mapping import Warn, name_problem, write_dict
+from bliss_lite.nexus.mapping import Warn, make_link, name_problem, write_dict
+from bliss_lite.nexus.ondisk import POINTS_SUFFIX
 
 if TYPE_CHECKING:
     from bliss_lite.events import ChannelSpec
@@ -63,6 +63,17 @@ class ChannelNode:
 
     def path(self, entry_name: str) -> str:
         return f"/{entry_name}/instrument/{self.group_name}/{self.field}"
+
+    def link(self, entry_name: str) -> str:
+        """The channel as the entry file links it: ``"<points file>::<path>"`` (an
+        external link; readers such as nexusformat resolve those one file at a time,
+        not a soft link through an external link)."""
+        return f"{points_file_name(entry_name)}::{self.path(entry_name)}"
+
+
+def points_file_name(entry_name: str) -> str:
+    """The points file of an entry, as the entry file names it (same directory)."""
+    return entry_name + POINTS_SUFFIX
 
 
 def channel_nodes(channels: Iterable[ChannelSpec]) -> list[ChannelNode]:
@@ -110,39 +121,14 @@ def _device_groups(channels: Sequence[ChannelSpec], taken: set[str]) -> dict[str
 
 
 # ---------------------------------------------------------------------------------
-# File level
+# Points file: the channels (and writer/status), appended in SWMR mode
 
 
-def init_root(f: h5py.File, filename: str, creator_version: str) -> None:
-    """NXroot attributes of a new file."""
-    f.attrs["NX_class"] = "NXroot"
-    f.attrs["file_name"] = filename
-    f.attrs["file_time"] = now_iso()
-    f.attrs["creator"] = "bliss_lite"
-    f.attrs["creator_version"] = creator_version
-    f.attrs["HDF5_Version"] = h5py.version.hdf5_version
-    f.attrs["h5py_version"] = h5py.version.version
-
-
-def mark_finished(f: h5py.File, entry_name: str) -> None:
-    """The entry is the file's last finished one: root ``@default`` points to it
-    when it has a plot (an entry ``@default``)."""
-    if "default" in f[entry_name].attrs:
-        f.attrs["default"] = entry_name
-    f.attrs["file_update_time"] = now_iso()
-    if "NX_class" not in f.attrs:
-        f.attrs["NX_class"] = "NXroot"
-
-
-# ---------------------------------------------------------------------------------
-# Entry
-
-
-def create_entry(
-    f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn
-) -> dict[str, h5py.Dataset]:
-    """Create entry ``entry_name`` with its START content; returns channel fullname →
-    its empty dataset."""
+def create_points(f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], npoints: int | None,
+                  compression: str | None = None) -> dict[str, h5py.Dataset]:
+    """The empty, growable channel datasets of entry ``entry_name`` and its
+    ``writer/status`` (STARTING), at the paths the entry file links to; returns
+    channel fullname -> dataset."""
     entry = f.create_group(entry_name)
     entry.attrs["NX_class"] = "NXentry"
     writer = entry.create_group("writer")
@@ -150,36 +136,22 @@ def create_entry(
     writer.create_dataset("status", data=b"STARTING", dtype=STATUS_DTYPE)
     instrument = entry.create_group("instrument")
     instrument.attrs["NX_class"] = "NXinstrument"
-    measurement = entry.create_group("measurement")
-    measurement.attrs["NX_class"] = "NXcollection"
-    npoints = _int_or_none(scan_info.get("npoints"))
     datasets = {}
-    compression = scan_info.get("compression")
     for node in nodes:
         group = instrument.require_group(node.group_name)
         group.attrs.setdefault("NX_class", node.nx_class)
-        dataset = _create_channel_dataset(group, node, npoints, compression)
+        dataset = group.create_dataset(node.field, **channel_dataset_options(node.spec, npoints, compression))
         if node.spec.unit:
             dataset.attrs["units"] = node.spec.unit
-        if node.spec.kind == "counter" and node.spec.attrs:
-            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.group_name}", warn=warn,
-                       protected={node.field}, keep_nx_class=True)
-        measurement[node.name] = h5py.SoftLink(node.path(entry_name))
         datasets[node.spec.fullname] = dataset
-    write_scan_info(entry, nodes, scan_info, warn)
     return datasets
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int | None,
-                            compression: str | None = None) -> h5py.Dataset:
-    spec = node.spec
+def channel_dataset_options(spec: ChannelSpec, npoints: int | None, compression: str | None = None
+                            ) -> dict[str, Any]:
+    """``create_dataset`` keywords of a channel: empty, growable along the points;
+    spectra and images chunked and compressed by :mod:`.compression`, the rest
+    chunked by ~1 MiB, NaN-filled for floats."""
     dtype = numpy.dtype(spec.dtype)
     if dtype.kind in "UOS":
         dtype = h5py.string_dtype()
@@ -189,17 +161,77 @@ def _create_channel_dataset(group: h5py.Group, node: ChannelNode, npoints: int |
     if shape and all(s > 0 for s in shape) and dtype.kind in "biuf":  # spectra, images
         from bliss_lite.nexus.compression import dataset_options  # only scans with such channels
 
-        options = dataset_options(shape, spec.compression or compression)
-        return group.create_dataset(node.field, shape=(0,) + point_shape, maxshape=maxshape,
-                                    dtype=dtype, **options)
+        return {"shape": (0,) + point_shape, "maxshape": maxshape, "dtype": dtype,
+                **dataset_options(shape, spec.compression or compression)}
     point_chunk = tuple(256 if s < 0 else max(s, 1) for s in shape)
     row_bytes = dtype.itemsize * math.prod(point_chunk)
     rows = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // row_bytes, npoints or _CHUNK_ROWS))
     fill = numpy.nan if dtype.kind in "fc" else None
-    return group.create_dataset(
-        node.field, shape=(0,) + point_shape, maxshape=maxshape, chunks=(rows,) + point_chunk,
-        dtype=dtype, fillvalue=fill,
-    )
+    return {"shape": (0,) + point_shape, "maxshape": maxshape, "chunks": (rows,) + point_chunk,
+            "dtype": dtype, "fillvalue": fill}
+
+
+def point_bytes(specs: Iterable[ChannelSpec]) -> int:
+    """Bytes one point of these channels takes (a variable dimension counts 1)."""
+    total = 0
+    for spec in specs:
+        dtype = numpy.dtype(spec.dtype)
+        itemsize = 16 if dtype.kind in "UOS" else dtype.itemsize
+        total += itemsize * math.prod(max(s, 1) for s in spec.shape)
+    return total
+
+
+def points_datasets(f: h5py.File, entry_name: str) -> list[h5py.Dataset]:
+    """The channel datasets of a points file."""
+    datasets = []
+    instrument = f.get(f"{entry_name}/instrument")
+    if isinstance(instrument, h5py.Group):
+        for group in instrument.values():
+            if isinstance(group, h5py.Group):
+                datasets.extend(d for d in group.values()
+                                if isinstance(d, h5py.Dataset) and d.shape and d.maxshape[0] is None)
+    return datasets
+
+
+# ---------------------------------------------------------------------------------
+# Entry file: everything else, written whole at START and again at END
+
+
+def create_entry(
+    f: h5py.File, entry_name: str, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn,
+    final: bool = False,
+) -> None:
+    """Entry ``entry_name`` with ``scan_info``'s content; its channels and
+    ``writer/status`` are external links into its points file.  ``final``: the END
+    version (notes too)."""
+    entry = f.create_group(entry_name)
+    entry.attrs["NX_class"] = "NXentry"
+    writer = entry.create_group("writer")
+    writer.attrs["NX_class"] = "NXnote"
+    writer["status"] = h5py.ExternalLink(points_file_name(entry_name), f"/{entry_name}/writer/status")
+    instrument = entry.create_group("instrument")
+    instrument.attrs["NX_class"] = "NXinstrument"
+    measurement = entry.create_group("measurement")
+    measurement.attrs["NX_class"] = "NXcollection"
+    for node in nodes:
+        group = instrument.require_group(node.group_name)
+        group.attrs.setdefault("NX_class", node.nx_class)
+        group[node.field] = make_link(group.name, node.link(entry_name))
+        if node.spec.kind == "counter" and node.spec.attrs:
+            write_dict(group, dict(node.spec.attrs), where=f"instrument/{node.group_name}", warn=warn,
+                       protected={node.field}, keep_nx_class=True)
+        measurement[node.name] = make_link(measurement.name, node.link(entry_name))
+    if final:
+        finish_entry(entry, nodes, scan_info, warn)
+    else:
+        write_scan_info(entry, nodes, scan_info, warn)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def write_scan_info(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_info: Mapping, warn: Warn) -> None:
@@ -249,7 +281,7 @@ def _positioners(positioners: Any, nodes: Sequence[ChannelNode], entry_name: str
     if isinstance(start, Mapping):
         merged = _with_units({k: v for k, v in start.items() if k not in scanned}, units)
         for name, node in scanned.items():
-            merged[">" + name] = node.path(entry_name)
+            merged[">" + name] = node.link(entry_name)
         groups["positioners"] = merged
     return groups
 
@@ -291,7 +323,7 @@ def _write_default_plots(entry: h5py.Group, nodes: Sequence[ChannelNode], scan_i
 
     entry_name = entry.name.lstrip("/")
     choice = default_plot.plot_choice([node.spec for node in nodes], scan_info)
-    groups = default_plot.nxdata_groups(choice, {n.spec.fullname: n.path(entry_name) for n in nodes},
+    groups = default_plot.nxdata_groups(choice, {n.spec.fullname: n.link(entry_name) for n in nodes},
                                         {n.spec.fullname: n.name for n in nodes})
     if groups:
         write_dict(entry, groups, where="", warn=warn)

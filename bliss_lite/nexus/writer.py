@@ -1,13 +1,17 @@
-"""The scan file writer: a scan subscriber writing entry ``N.1`` of the data file.
+"""The scan file writer: a scan subscriber writing entry ``N.1`` of the data file,
+in the crash-safe layout of :mod:`bliss_lite.nexus.ondisk`.
 
-* ``scan_start``: open (or create) the file, refuse the scan if it cannot be
-  written, create the whole entry (every channel dataset empty and growable) with
-  its START metadata, then switch the file to SWMR mode;
+* ``scan_start``: refuse the scan if its data file cannot be written (before anything
+  moves); take the scan lock, finish what a killed writer left, claim the number;
+  create the points file (empty channels, ``writer/status`` STARTING) and switch it to
+  SWMR mode; write the entry file with the START metadata; publish the entry in the
+  data file;
 * ``scan_points``: append the block to each channel (one resize and one write per
-  channel) and flush, so readers following the file in SWMR mode see every block;
-* ``scan_end``: close, reopen outside SWMR mode (groups cannot be created in SWMR
-  mode), write the END metadata, ``end_time``, ``end_reason``, notes and the final
-  writer status, and close: the file is open only while a scan writes it.
+  channel) and flush, so readers following the file in SWMR mode see every block; a
+  full disk or a file system turned read-only stops the scan with one sentence;
+* ``scan_end``: cut the channels to the points all of them hold, set the final status,
+  close the points file; write the entry file again with the END metadata (the data
+  file already links to it); drop the claim and the lock.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy
 
-from bliss_lite.nexus import layout
-from bliss_lite.nexus.datafile import LIBVER, OpenedFile, open_for_writing
-from bliss_lite.nexus.errors import NexusWriterError, warn
+from bliss_lite.nexus import claims, layout, master, ondisk
+from bliss_lite.nexus.errors import (NexusWriterError, ScanWriteError, free_bytes, is_space_error, reason,
+                                     size_text, warn)
 
 if TYPE_CHECKING:
     from bliss_lite.events import ScanEnd, ScanPoints, ScanStart
@@ -33,12 +37,17 @@ class NexusWriter:
         self.filename = os.path.abspath(filename)
         self.scan_nb = int(scan_nb)
         self.entry_name = f"{self.scan_nb}.1"
-        self._opened: OpenedFile | None = None
+        self.files = ondisk.ScanFiles(self.filename, self.entry_name)
+        self._lock: claims.ScanLock | None = None
+        self._points: h5py.File | None = None
         self._nodes: list[layout.ChannelNode] = []
         self._datasets: dict[str, h5py.Dataset] = {}
         self._varlen: set[str] = set()
+        self._point_bytes = 0
+        self._npoints: int | None = None
         self._running = False
         self._failed = False  # something was not written: writer/status FAILED
+        self._stopped = False  # the points file could not be written any more
         self._points_failed = False
         self._unknown: set[str] = set()
         self._warned: set[tuple[str, str]] = set()
@@ -61,45 +70,49 @@ class NexusWriter:
 
     def scan_start(self, event: ScanStart) -> None:
         """Create the entry; raises :class:`NexusWriterError` to refuse the scan."""
-        opened = open_for_writing(self.filename)
-        for line in opened.recovered:
-            warn(f"Recovered {line}")
-        f = opened.file
-        if self.entry_name in f:
-            opened.close()
-            raise NexusWriterError(
-                f"Entry {self.entry_name} already exists in {self.filename}; entries are never overwritten."
-            )
+        claims.check_target(self.filename)
+        lock = claims.ScanLock(self.filename)
+        lock.acquire()
+        created: list[str] = []
         try:
+            claims.activate(self.files.claim)  # (this scan's own claim is not to recover)
+            for line in master.check(self.filename) + _recover_stale(self.filename):
+                warn(f"Recovered {line}")
+            self._take_number()
             self._nodes = layout.channel_nodes(event.channels)
-            self._datasets = layout.create_entry(
-                f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
             self._varlen = {n.spec.fullname for n in self._nodes if any(s < 0 for s in n.spec.shape)}
-            f.flush()
-            if opened.swmr_capable:
-                f.swmr_mode = True
-            else:
-                warn(f"{self.filename} predates HDF5 1.10's format: "
-                     f"readers cannot follow scan {self.scan_nb} live.")
+            self._npoints = layout._int_or_none(event.scan_info.get("npoints"))
+            self._point_bytes = layout.point_bytes(n.spec for n in self._nodes)
+            self._check_space()
+            created.append(self.files.points)
+            self._points = h5py.File(self.files.points, "w-", libver=ondisk.LIBVER, locking=False,
+                                     rdcc_nbytes=ondisk.CHUNK_CACHE_BYTES)
+            self._datasets = layout.create_points(self._points, self.entry_name, self._nodes, self._npoints,
+                                                  event.scan_info.get("compression"))
+            self._points.flush()
+            self._points.swmr_mode = True
+            created.append(self.files.entry)
+            with ondisk.replacing(self.files.entry) as f:
+                layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata)
+                plotted = "default" in f[self.entry_name].attrs  # root @default: the last entry with a plot
+            for line in master.publish(self.filename, default=self.entry_name if plotted else None,
+                                       entry=self.entry_name):
+                warn(line)
         except BaseException as exc:
-            try:  # a refused scan leaves no half-made entry behind
-                if f.id.valid and self.entry_name in f and not f.swmr_mode:
-                    del f[self.entry_name]
-            finally:
-                opened.close()
+            self._abandon(created, lock)
             if isinstance(exc, Exception) and not isinstance(exc, NexusWriterError):
                 raise NexusWriterError(
-                    f"Scan {self.scan_nb} cannot be written to {self.filename} ({exc}).") from exc
+                    f"Scan {self.scan_nb} cannot be written to {self.filename} ({reason(exc)}).") from exc
             raise
-        self._opened = opened
+        self._lock = lock
 
     def scan_points(self, event: ScanPoints) -> None:
         """Append a block of points and flush it."""
-        if self._opened is None or not len(event):
+        if self._points is None or not len(event):
             return
         try:
             if not self._running:
-                layout.set_status(self._opened.file[self.entry_name], "RUNNING")
+                layout.set_status(self._points[self.entry_name], "RUNNING")
                 self._running = True
             first = event.first_index
             for fullname, values in event.data.items():
@@ -115,49 +128,129 @@ class NexusWriter:
                     if dataset.dtype.kind == "O":  # strings
                         values = numpy.asarray(values, dtype=object)
                     dataset[first:end] = values
-            self._opened.file.flush()
-        except Exception as exc:  # a failed block must not stop the scan; say it once
+            self._points.flush()
+        except Exception as exc:
             self._failed = True
-            if not self._points_failed:
+            if is_space_error(exc) or isinstance(exc, OSError) or "errno" in str(exc):
+                raise self._stop(exc, event.first_index) from None
+            if not self._points_failed:  # a failed block must not stop the scan; say it once
                 self._points_failed = True
                 warn(f"Points {event.first_index}.. of scan {self.scan_nb} "
-                     f"were not written to {self.filename} ({exc}).")
+                     f"were not written to {self.filename} ({reason(exc)}).")
 
     def scan_end(self, event: ScanEnd) -> None:
-        """Write the END content and close the file."""
-        opened, self._opened = self._opened, None
-        if opened is None:
+        """Write the END content and close the files."""
+        lock, self._lock = self._lock, None
+        if lock is None:
             return
+        finished = False
         try:
-            try:
-                opened.file.flush()
-            except Exception as exc:
-                self._failed = True
-                warn(f"The last points of scan {self.scan_nb} may be missing from {self.filename} ({exc}).")
-            opened.file.close()
-            with h5py.File(self.filename, "a", libver=LIBVER, locking=False) as f:
-                entry = f[self.entry_name]
-                layout.equalize(layout.channel_datasets(entry), event.npoints)
-                layout.finish_entry(entry, self._nodes, event.scan_info, self._warn_metadata)
-                layout.set_status(entry, "FAILED" if self._failed else "SUCCEEDED")
-                layout.mark_finished(f, self.entry_name)
+            if self._points is not None:
+                points, self._points = self._points, None
+                try:
+                    layout.equalize(layout.points_datasets(points, self.entry_name), event.npoints)
+                    layout.set_status(points[self.entry_name], "FAILED" if self._failed else "SUCCEEDED")
+                    points.close()
+                except BaseException:
+                    self._stopped = True
+                    ondisk.abandon(points)
+                    raise
+            with ondisk.replacing(self.files.entry) as f:
+                layout.create_entry(f, self.entry_name, self._nodes, event.scan_info, self._warn_metadata,
+                                    final=True)
+            finished = not self._stopped  # a stopped scan's points file is finished by recovery
         except Exception as exc:
-            warn(f"Scan {self.scan_nb} could not be finalised in {self.filename} ({exc}).")
+            warn(f"Scan {self.scan_nb} could not be finalised in {self.filename} ({reason(exc)}); "
+                 f"its points are kept: run 'bliss-lite --recover {self.filename}' "
+                 "(the next scan into it does it too).")
         finally:
-            opened.close()
+            claims.deactivate(self.files.claim)
+            if finished:
+                _unlink(self.files.claim)
+            lock.release()
 
     # ------------------------------------------------------------------ helpers
 
-    def _warn_metadata(self, key: str, reason: str) -> None:
-        if (key, reason) in self._warned:  # START content is written again at the end
+    def _take_number(self) -> None:
+        """Make sure entry N.1 is this writer's: never an entry that exists, never a
+        number another live process claimed."""
+        if (os.path.exists(self.files.entry) or os.path.exists(self.files.points)
+                or master.holds(self.filename, self.entry_name)):
+            raise NexusWriterError(
+                f"Entry {self.entry_name} already exists in {self.filename}; entries are never overwritten.")
+        who = claims.claim_owner(self.files.claim)
+        if who and who.get("pid") != str(os.getpid()) and ondisk.is_alive(who):
+            raise NexusWriterError(f"Scan number {self.scan_nb} of {self.filename} is claimed by another "
+                                   f"process (PID {who.get('pid', '?')}).")
+        claims.write_claim(self.files.claim)
+
+    def _check_space(self) -> None:
+        if not self._npoints:
             return
-        self._warned.add((key, reason))
-        warn(f"Metadata {key!r} of scan {self.scan_nb} not written to {self.filename}: {reason}.")
+        needed = self._npoints * self._point_bytes
+        free = free_bytes(self.files.directory)
+        if free is not None and needed > free:
+            warn(f"Scan {self.scan_nb} needs about {size_text(needed)} in {self.files.directory} but only "
+                 f"{size_text(free)} are free: it will stop when the disk is full.")
+
+    def _stop(self, exc: BaseException, first: int) -> ScanWriteError:
+        """The points file cannot be written any more: close it without writing
+        another byte (its content is what the last successful flush left, which SWMR
+        mode keeps readable), and word the error that stops the scan."""
+        self._stopped = True
+        points, self._points = self._points, None
+        if points is not None:
+            ondisk.abandon(points)
+        what = reason(exc)
+        if is_space_error(exc):
+            free = free_bytes(self.files.directory)
+            needed = ""
+            if self._npoints:
+                needed = f", the scan needs about {size_text((self._npoints - first) * self._point_bytes)} more"
+            what += f" ({size_text(free or 0)} free{needed})"
+        return ScanWriteError(f"Scan {self.scan_nb} stopped: cannot write {self.files.points}: {what}; "
+                              f"its first {first} points are kept.")
+
+    def _abandon(self, created: list[str], lock: claims.ScanLock) -> None:
+        """A refused scan leaves nothing behind."""
+        try:
+            if self._points is not None:
+                ondisk.abandon(self._points)
+                self._points = None
+            for path in created:
+                _unlink(path)
+            if claims.claim_owner(self.files.claim).get("pid") == str(os.getpid()):
+                _unlink(self.files.claim)
+        finally:
+            claims.deactivate(self.files.claim)
+            lock.release()
+
+    def _warn_metadata(self, key: str, why: str) -> None:
+        if (key, why) in self._warned:  # START content is written again at the end
+            return
+        self._warned.add((key, why))
+        warn(f"Metadata {key!r} of scan {self.scan_nb} not written to {self.filename}: {why}.")
 
     def _unknown_channel(self, fullname: str) -> None:
         if fullname not in self._unknown:
             self._unknown.add(fullname)
             warn(f"Channel {fullname!r} was not announced at scan start: not written to {self.filename}.")
+
+
+def _recover_stale(filename: str) -> list[str]:
+    """Finish what killed writers left (the recovery module loads only then)."""
+    if not claims.needs_recovery(filename):
+        return []
+    from bliss_lite.nexus.recover import recover_stale
+
+    return recover_stale(filename)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _write_varlen(dataset: h5py.Dataset, first: int, values: Any) -> None:
@@ -169,4 +262,3 @@ def _write_varlen(dataset: h5py.Dataset, first: int, values: Any) -> None:
         dataset.resize((max(end, dataset.shape[0]), max(width, dataset.shape[1])))
     for i, row in enumerate(rows):
         dataset[first + i, : len(row)] = row
-

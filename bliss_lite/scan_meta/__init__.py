@@ -25,6 +25,7 @@ categories and timings, the current session's registry), ``gathering`` (one scan
 metadata), ``profiling`` (``metadata_profiling()``).
 """
 
+from bliss_lite.scan_meta.deadline import generator_deadline, set_generator_deadline
 from bliss_lite.scan_meta.evaluation import GeneratorProfile
 from bliss_lite.scan_meta.gathering import (
     SLOW_GATHERING_S,
@@ -55,9 +56,11 @@ __all__ = [
     "controllers_scan_meta",
     "create_user_scan_meta",
     "format_profile",
+    "generator_deadline",
     "get_user_scan_meta",
     "metadata_profiling",
     "read_positioners",
+    "set_generator_deadline",
     "set_user_scan_meta",
 ]
 

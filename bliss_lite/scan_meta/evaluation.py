@@ -1,16 +1,16 @@
 """Evaluating metadata registries (SPEC 6.3): statics first, then generators, which
-run concurrently; failures become one-line warnings and profiling records."""
+run concurrently, each within its time budget (:mod:`._metadata_deadline`); failures
+and overruns become one-line warnings and profiling records."""
 
 from __future__ import annotations
 
 import math
-import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from bliss_lite._common import exception_text
 from bliss_lite.scan_meta import tree
+from bliss_lite.scan_meta.deadline import DONE, abandoned_message, run_with_deadline
 
 if TYPE_CHECKING:
     from bliss_lite.scan_meta.registry import META_TIMING, ScanMeta
@@ -33,34 +33,6 @@ class GeneratorProfile:
     @property
     def failed(self) -> bool:
         return math.isnan(self.seconds)
-
-
-def run_concurrently(calls: Sequence[Callable[[], Any]]) -> list[tuple[Any, BaseException | None, float]]:
-    """Run ``calls`` at the same time; return ``(result, exception, seconds)`` for each,
-    in order.  The first call runs in the calling thread, the others in daemon threads
-    (no thread is started for zero or one call).  A KeyboardInterrupt in the calling
-    thread propagates."""
-    n = len(calls)
-    if n == 0:
-        return []
-    outcomes: list[Any] = [None] * n
-
-    def run(index: int, caught: type[BaseException] = BaseException) -> None:
-        t0 = time.perf_counter()
-        try:
-            result = calls[index]()
-        except caught as exc:  # reported as a failed generator
-            outcomes[index] = (None, exc, time.perf_counter() - t0)
-        else:
-            outcomes[index] = (result, None, time.perf_counter() - t0)
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"scan_meta-{i}", daemon=True) for i in range(1, n)]
-    for thread in threads:
-        thread.start()
-    run(0, Exception)  # in this thread: a KeyboardInterrupt propagates
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def failure_message(name: str, category: str, reason: str) -> str:
@@ -103,8 +75,12 @@ def evaluate(
 
     records: list[GeneratorProfile] = []
     warnings: list[str] = static_warnings
-    for (source, category, name), (value, exc, seconds) in zip(pending, run_concurrently(calls)):
-        if exc is not None:
+    outcomes = run_with_deadline(calls, interrupted=lambda: bool(getattr(scan, "interrupt_pending", False)))
+    for (source, category, name), outcome in zip(pending, outcomes):
+        value, exc, seconds = outcome.result, outcome.error, outcome.seconds
+        if outcome.status != DONE:
+            warnings.append(abandoned_message(name, category, timing, outcome))
+        elif exc is not None:
             warnings.append(failure_message(name, category, exception_text(exc)))
             seconds = math.nan
         elif value is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from typing import Any, Iterable, Sequence
 
 import numpy
@@ -45,14 +46,43 @@ def optional_number(func: str, arg: str, value: Any) -> float | None:
     return None if value is None else number(func, arg, value, minimum=0.0)
 
 
+#: Arguments counting points (or intervals): never more than memory can hold.
+POINT_ARGS = frozenset({"npoints", "intervals", "intervals1", "intervals2"})
+#: Bytes a point takes at the least: the two timer channels, float64 each.
+MIN_POINT_BYTES = 16
+
+
+def memory_bytes() -> int:
+    """This machine's physical memory (a large default where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40
+
+
 def integer(func: str, arg: str, value: Any, minimum: int) -> int:
-    """``value`` as an int; TypeError unless it is an integer (not a bool)."""
+    """``value`` as an int; TypeError unless it is an integer (not a bool).  A count
+    of points (:data:`POINT_ARGS`) is at most what memory can hold."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ArgumentTypeError(f"{func}() argument '{arg}' must be an integer, not {type(value).__name__}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{func}() argument '{arg}' must be at least {minimum}, not {value}")
+    if arg in POINT_ARGS:
+        limit = memory_bytes() // MIN_POINT_BYTES
+        if value > limit:
+            raise ValueError(f"{func}() argument '{arg}' must be at most {limit} "
+                             f"(more points than this machine's memory can hold), not {value}")
     return value
+
+
+def total_points(func: str, npoints: int, nchannels: int) -> None:
+    """Refuse a scan whose points, float64 per channel, cannot fit in memory."""
+    needed = npoints * max(nchannels, 1) * 8
+    memory = memory_bytes()
+    if needed > memory:
+        raise ValueError(f"{func}: {npoints} points of {nchannels} channels need {needed / 1e9:.3g} GB of "
+                         f"memory, more than this machine has ({memory / 1e9:.3g} GB)")
 
 
 def motor(func: str, arg: str, value: Any) -> Movable:

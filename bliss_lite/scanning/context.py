@@ -37,6 +37,9 @@ class ScanContext:
       after those of the factories.
     * ``last_entry_number(filename)``: the highest ``N`` of the ``N.1`` entries
       already in that data file (0 if none or no file) — numbering never reuses one.
+    * ``claim_number(filename, n)``: reserve number ``n`` of that data file, or the
+      first free one after it, atomically (another process may write the same file);
+      returns the number reserved, raises when the file cannot take a scan now.
     * ``store``: the session's state store (scan counters, plotselect).
     * ``plot_selection``: plotselect's selection when there is no store.
     * ``last_metadata_profile``: the generator profiles of the last scan that
@@ -55,6 +58,7 @@ class ScanContext:
     subscriber_factories: list[Callable[[Any], "ScanSubscriber | None"]] = field(default_factory=list)
     subscribers: list["ScanSubscriber"] = field(default_factory=list)
     last_entry_number: Callable[[str], int] = lambda filename: 0
+    claim_number: Callable[[str, int], int] = lambda filename, number: number
     scans: collections.deque = field(default_factory=lambda: collections.deque(maxlen=20))
     user_name: str = ""
     plot_selection: list[str] = field(default_factory=list)

@@ -40,7 +40,8 @@ from bliss_lite._common import print_warning as warn
 from bliss_lite.devices.moving import move_together
 from bliss_lite.devices.protocols import ChannelSpec, PreparesForScan, ScanOutline
 from bliss_lite.scanning import context as _context
-from bliss_lite.scanning import numbering
+from bliss_lite.scanning import _arguments, numbering
+from bliss_lite.scanning import _read_check as _read
 from bliss_lite.events import ScanEnd, ScanKey, ScanPoints, ScanStart
 from bliss_lite.scanning.chain import ChainPreset
 from bliss_lite.scanning.data import ScanData, ScanDataStore
@@ -152,17 +153,17 @@ class _Channel:
         self.variable = any(n < 0 for n in spec.shape)
 
     def take(self, n: int) -> numpy.ndarray:
-        """The first ``n`` pending values as an array; empties the list."""
+        """The first ``n`` pending values as an array (:class:`_read.BadValue` when
+        one does not fit the channel); the caller empties the list."""
         values = self.values if len(self.values) == n else self.values[:n]
         if self.variable:
             array = numpy.empty(n, dtype=object)
             for i, v in enumerate(values):
                 array[i] = numpy.asarray(v)
         else:
-            array = numpy.array(values, dtype=self.dtype)
+            array = _read.as_array(values, self.dtype, self.spec.shape)
             if n == 0:
                 array = array.reshape((0,) + tuple(self.spec.shape))
-        del self.values[:n]
         return array
 
 
@@ -248,6 +249,7 @@ class Scan:
         self.scan_info: ScanInfo = info
         self.outline: ScanOutline = self._fused or ScanOutline(
             info.get("type", name), _npoints(chain), 0.0)
+        _arguments.total_points(info.get("type", name), int(self.outline.npoints or 0), len(self.channels))
 
     # -- public face ---------------------------------------------------------------
 
@@ -411,7 +413,15 @@ class Scan:
             raise RuntimeError(f"{self.name} scan has already been run: a scan runs only once")
         self._ran = True
         with _Interrupts() as interrupts:
+            self._interrupts = interrupts
             self._run(interrupts)
+
+    @property
+    def interrupt_pending(self) -> bool:
+        """A Ctrl-C came while the scan was ending (acted upon once it has ended):
+        slow work of the ending, such as metadata generators, stops early."""
+        interrupts = getattr(self, "_interrupts", None)
+        return interrupts is not None and interrupts.pending
 
     def _run(self, interrupts: _Interrupts) -> None:
         ctx = self._ctx
@@ -602,9 +612,9 @@ class Scan:
             appends = tuple(c.append for c in channels[index:index + len(specs)])
             index += len(specs)
             if len(appends) == 1:
-                single.append((counter.read, appends[0]))
+                single.append((counter, counter.read, appends[0]))
             else:
-                multi.append((counter.read, appends))
+                multi.append((counter, counter.read, appends))
         moves = [m.move for m in self.motors]
         waits = [m.wait_move for m in self.motors]
         last: list[Any] = [target for _, target in outline.first_point()]
@@ -616,6 +626,7 @@ class Scan:
         wall = time.time
         npoints = int(outline.npoints)
         t0 = None
+        values: Any = None
         emitted = 0
         next_emit = perf() + BLOCK_PERIOD
         point_bytes = sum(c.dtype.itemsize * int(numpy.prod(c.spec.shape)) for c in channels
@@ -646,11 +657,20 @@ class Scan:
                         if wait(remaining):
                             raise ScanAbort()
                         remaining = deadline - perf()
-                for read, append in single:
-                    append(read(count_time)[0])
-                for read, appends in multi:
-                    for append, value in zip(appends, read(count_time)):
-                        append(value)
+                try:
+                    for counter, read, append in single:
+                        values = read(count_time)
+                        if len(values) != 1:
+                            raise _read.WrongCount(counter, values)
+                        append(values[0])
+                    for counter, read, appends in multi:
+                        values = read(count_time)
+                        if len(values) != len(appends):
+                            raise _read.WrongCount(counter, values)
+                        for append, value in zip(appends, values):
+                            append(value)
+                except Exception as exc:  # one sentence naming the counter and the point
+                    raise _read.failure(exc, done - 1, values, self._reading_order(single, multi)) from exc
                 elapsed_append(now - t0)
                 epoch_append(now)
                 self.npoints_done = done
@@ -748,13 +768,23 @@ class Scan:
 
     def _emit(self, n: int) -> None:
         """Hand the next ``n`` complete points to the subscribers (a subscriber that
-        fails is warned about and gets no more points)."""
+        fails is warned about and gets no more points; one raising an exception with
+        ``stops_scan`` set ends the scan with it)."""
         channels = self._channels
         if n <= 0:
             for channel in channels:
                 channel.values.clear()
             return
-        data = {c.spec.fullname: c.take(n) for c in channels}
+        try:
+            data = {c.spec.fullname: c.take(n) for c in channels}
+        except _read.BadValue:  # the points before the first bad value go out, then the scan stops
+            bad = _read.first_bad(channels, n, self._channel_counters())
+            self._emit(bad.index)
+            for channel in channels:
+                channel.values.clear()
+            raise bad.error(self._emitted) from None
+        for channel in channels:
+            del channel.values[:n]
         first = self._emitted
         self._emitted = first + n
         self.npoints_done = self._emitted
@@ -766,9 +796,23 @@ class Scan:
             try:
                 subscriber.scan_points(event)
             except Exception as exc:
+                if getattr(exc, "stops_scan", False):  # e.g. the data file's disk is full
+                    self._subscribers.remove(subscriber)
+                    raise
                 warn(f"{type(subscriber).__name__} failed on points of scan "
                      f"{self.scan_number} and gets no more points: {exc}")
                 self._subscribers.remove(subscriber)
+
+    def _reading_order(self, single: list, multi: list) -> list[tuple[Any, list[_Channel]]]:
+        """(counter, its channels) in the order a point reads them."""
+        by_name = {channel.spec.fullname: channel for channel in self._channels}
+        return [(counter, [by_name[s.fullname] for s in counter.channels() if s.fullname in by_name])
+                for counter, _, _ in single + multi]
+
+    def _channel_counters(self) -> dict[str, str]:
+        """Channel fullname -> the name of the counter giving it."""
+        return {spec.fullname: getattr(counter, "name", spec.name)
+                for counter in self.counters for spec in counter.channels()}
 
     def _end_subscribers(self, subscribers: Sequence[Any], event: ScanEnd) -> None:
         for subscriber in subscribers:

@@ -5,8 +5,10 @@ a number never names an entry already in the target file:
 ``next = max(stored counter, last entry in the file) + 1``.  Unsaved scans (``ct``,
 ``save=False``) have their own counter, kept for the life of the context.
 
-A number is *reserved* by :func:`reserve` and *committed* by :func:`commit` once the
-scan's subscribers have accepted it, so a scan refused at start consumes nothing.
+A number is *reserved* by :func:`reserve` — atomically with its data file, through
+``ctx.claim_number``, so that another process writing the same file never gets the
+same number — and *committed* by :func:`commit` once the scan's subscribers have
+accepted it, so a scan refused at start consumes nothing.
 """
 
 from __future__ import annotations
@@ -41,9 +43,16 @@ def reserve(ctx: ScanContext, save: bool,
     # the number is free in the file it designates.
     for _ in range(100):
         last = ctx.last_entry_number(filename) if filename else 0
-        if last < number:
+        if last >= number:
+            number = last + 1
+            filename = filename_for(number)
+            continue
+        if not filename:
             break
-        number = last + 1
+        claimed = ctx.claim_number(filename, number)
+        if claimed == number or filename_for(claimed) == filename:
+            return claimed, filename
+        number = claimed  # the file changes with the number: claim in the new one
         filename = filename_for(number)
     return number, filename
 

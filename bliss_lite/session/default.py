@@ -35,6 +35,7 @@ def default_state() -> SessionState:
         default_counters=no_default_counters,
         subscriber_factories=[nexus.scan_writer, display.subscriber],
         last_entry_number=nexus.last_entry_number,
+        claim_number=nexus.claim_number,
         user_name=scan_saving.user_name,
     )
     namespace = {"SCAN_SAVING": scan_saving, "SCAN_DISPLAY": display, "SCANS": context.scans}

@@ -430,6 +430,7 @@ class Session:
             default_counters=default_counters,
             subscriber_factories=factories,
             last_entry_number=nexus.last_entry_number,
+            claim_number=nexus.claim_number,
             scans=collections.deque(maxlen=20),
             user_name=getattr(scan_saving, "user_name", ""),
         )

@@ -19,12 +19,14 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
+from bliss_lite.settings import schema
 from bliss_lite.settings.paths import state_dir
 
 __all__ = ["FLUSH_DELAY", "StateStore"]
 
 FLUSH_DELAY = 0.5
-"""Seconds between a ``set()`` and the background write that persists it."""
+"""Seconds after which a ``set()`` is on disk (a ``kill -9`` then keeps it)."""
+_WRITE_AFTER = 0.6 * FLUSH_DELAY  # the background write starts then, leaving room for the write
 
 _OPEN_STORES: "weakref.WeakSet[StateStore]" = weakref.WeakSet()
 
@@ -112,22 +114,34 @@ class StateStore:
             return
         try:
             data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            kept = self.path.with_name(self.path.name + ".corrupt")
+            why = schema.problem(data)
+        except RecursionError:
+            why = f"it nests deeper than {schema.MAX_DEPTH} levels"
+        except ValueError as exc:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+            why = f"it is not valid JSON: {exc}"
+        if why is None:
             try:
-                os.replace(self.path, kept)
-                saved = f", the damaged file is kept as {kept.name}"
-            except OSError:
-                saved = ""
-            self._warn(f"the saved state {self.path} was damaged ({exc}) and is recreated "
-                       f"empty{saved}")
-            self._dirty = True
-            self.flush()
+                encoded = {key: _encode(value, key) for key, value in data.items()}
+            except (TypeError, RecursionError) as exc:
+                why = str(exc)
+        if why is not None:
+            self._set_aside(why)
             return
         self._data = data
-        self._encoded = {key: _encode(value, key) for key, value in data.items()}
+        self._encoded = encoded
+
+    def _set_aside(self, why: str) -> None:
+        """The state file cannot be trusted: keep it aside, start empty, say so once."""
+        kept = self.path.with_name(self.path.name + ".corrupt")
+        try:
+            os.replace(self.path, kept)
+            saved = f", the damaged file is kept as {kept.name}"
+        except OSError:
+            saved = ""
+        self._warn(f"the saved state {self.path} was damaged ({why}; every object starts with its "
+                   f"configuration values) and is recreated empty{saved}")
+        self._dirty = True
+        self.flush()
 
     def get(self, key: str, default: Any = None) -> Any:
         """The saved value of ``key`` (a fresh copy for lists and mappings)."""
@@ -211,7 +225,7 @@ class StateStore:
         if self._closed:
             return True
         if self._timer is None:
-            self._timer = threading.Timer(FLUSH_DELAY, self._flush_from_timer)
+            self._timer = threading.Timer(_WRITE_AFTER, self._flush_from_timer)
             self._timer.daemon = True
             self._timer.start()
         return False
@@ -233,21 +247,27 @@ class StateStore:
                 version = self._version
                 self._dirty = False
             try:
-                self._write(text)
+                written = self._write(text)
             except OSError as exc:
                 with self._lock:
                     if self._version == version:
                         self._dirty = True
                 self._warn(f"cannot save the session state to {self.path} ({exc.strerror})")
+                return
+        self._sync(written)
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str) -> int:
+        """Write ``text`` as the state file; returns a descriptor of it to sync."""
+        # The rename comes first: once done, a killed process has saved the state (the
+        # kernel keeps what was written).  The fsyncs after it make it durable against
+        # a power cut, without making the next write wait for a slow disk.
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp_path(os.getpid())
         try:
             with open(tmp, "w", encoding="utf-8") as stream:
                 stream.write(text)
                 stream.flush()
-                os.fsync(stream.fileno())
+                fd = os.dup(stream.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             try:
@@ -255,6 +275,15 @@ class StateStore:
             except OSError:
                 pass
             raise
+        return fd
+
+    def _sync(self, fd: int) -> None:
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
         try:
             fd = os.open(self.directory, os.O_RDONLY)
         except OSError:
