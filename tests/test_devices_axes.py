@@ -264,8 +264,9 @@ def test_configuration_errors_name_file_line_object(config):
     with pytest.raises(ConfigError, match=r"line 47, object 'fast_word': 'velocity' must be a "
                                           r"number, got 'fast'"):
         config.get("fast_word")
-    with pytest.raises(ConfigError, match=r"line 50, object 'omega': axis class 'ModuloAxis' "
-                                          r"is not supported"):
+    # ModuloAxis is supported now (issue 12); without its 'modulo:' it is refused
+    with pytest.raises(ConfigError, match=r"line 49, object 'omega': 'modulo' must be a positive "
+                                          r"number, got None$"):
         config.get("omega")
     config.get("typo")
     assert ("config/motors.yml, line 54, object 'typo': unknown key 'velocty' "

@@ -202,10 +202,10 @@ def test_moves_follow_the_profile_in_simulated_time(config):
     assert "MOVING" in m1.state and m1.is_moving and m1.position == pytest.approx(1.5)
     with pytest.raises(RuntimeError, match="^axis m1 state is 'MOVING'$"):
         m1.move(1)
-    m1.stop()
-    assert not m1.is_moving and m1.position == pytest.approx(1.5)
+    m1.stop()                            # brakes from 1.5 at 2/s: v²/2a = 0.5 further
+    assert not m1.is_moving and m1.position == pytest.approx(1.0)
     m1.rmove(1)                          # from the set position
-    assert m1.position == pytest.approx(2.5)
+    assert m1.position == pytest.approx(2.0)
 
 
 def test_errors_have_bliss_types_and_words(config):
@@ -491,7 +491,10 @@ def test_dial_moves_rockit_sync_stm(session, capsys):
     assert m1.dial == 1.5
     umvd(m1, 2)
     umvdr(m1, -1)
-    assert capsys.readouterr().out == ("Moving m1 from 11.50000 to 12.00000\n"
+    # mvd/mvdr print as BLISS 2.4's do, like umvd/umvdr without a terminal
+    assert capsys.readouterr().out == ("Moving m1 from 10.00000 to 11.00000\n"
+                                       "Moving m1 from 11.00000 to 11.50000\n"
+                                       "Moving m1 from 11.50000 to 12.00000\n"
                                        "Moving m1 from 12.00000 to 11.00000\n")
     move({m1: 12}, print_motion=False)
     assert m1.position == 12.0
@@ -571,3 +574,246 @@ def test_bliss_test_configuration_motor_shapes(bliss_test_configuration, tmp_pat
     m1 = cfg.get("m1")
     assert m1.encoder is cfg.get("m1enc") and m1.encoder.steps_per_unit == 50
     assert cfg.get("nsa").limits == (-5.0, 5.0)
+
+
+# -- issue 12, remaining points: more simulation controllers, mv output, braking stop,
+#    discrepancy and closed loop, pseudo positions computed once per point -------------
+
+MORE = """\
+- class: CustomMockup
+  module: mockup
+  axes:
+    - {name: custom_axis, steps_per_unit: 1000, velocity: 2500, acceleration: 1000,
+       custom_setting1: UNSET}
+- class: mockup
+  axes:
+    - {name: mono, steps_per_unit: 10000, velocity: 2500, acceleration: 1000,
+       default_voltage: 110, default_cust_attr: 6.28}
+    - {name: omega, class: ModuloAxis, modulo: 360, steps_per_unit: 1000, velocity: 1000,
+       acceleration: 300}
+    - {name: llbend1, steps_per_unit: -480000, velocity: 0.06666, acceleration: 0.16666}
+    - {name: llty1, steps_per_unit: -12800, velocity: 1, acceleration: 6.25}
+    - {name: llrz1, steps_per_unit: 625488, velocity: 0.0511, acceleration: 0.1279}
+    - {name: nocheck, velocity: 10, acceleration: 10, check_discrepancy: false}
+    - name: cl
+      velocity: 10
+      acceleration: 10
+      closed_loop: {state: on, kp: 1, ki: 2, kd: 3}
+    - {name: badcl, velocity: 10, acceleration: 10, closed_loop: {state: on, kp: 1}}
+- class: EnergyWavelength
+  axes:
+    - {name: $mono, tags: real monoang}
+    - {name: energy, tags: energy, dspace: 3.13542, low_limit: 6.0, high_limit: 16.}
+    - {name: wavelength, tags: wavelength}
+- class: llangle_mockup
+  package: bliss.controllers.motors.mockup_calc
+  bend_zero: 0.0
+  bend_y: 43688.0
+  ty_zero: 30.
+  axes:
+    - {name: $llbend1, tags: real bend}
+    - {name: $llty1, tags: real ty}
+    - {name: $llrz1, tags: real rz}
+    - {name: lltruebend1, tags: truebend}
+    - {name: llbragg1, tags: angle}
+    - {name: llbeamy1, tags: absty}
+- class: llangle_mockup
+  module: mockup_calc
+  bend_zero: 0.0
+  ty_zero: 30.
+  axes:
+    - {name: $llbend1, tags: real bend}
+    - {name: $llty1, tags: real ty}
+    - {name: $llrz1, tags: real rz}
+    - {name: nobend_y, tags: angle}
+    - {name: nb_truebend, tags: truebend}
+    - {name: nb_absty, tags: absty}
+"""
+
+
+@pytest.fixture
+def more(tmp_path):
+    root = write_beamline(tmp_path / "beamline")
+    (root / "config" / "more.yml").write_text(MORE)
+    store = StateStore("lab", tmp_path / "state")
+    cfg = Config(root, classes=BUILTIN_CLASSES, store=store)
+    clock = SimulatedClock()
+    for name in ("custom_axis", "mono", "m1"):
+        cfg.get(name).controller.clock = clock
+    yield cfg
+    store.close()
+
+
+def test_more_simulation_controllers_from_yaml(more):
+    from bliss.controllers.motors.energywavelength import EnergyWavelength
+    from bliss.controllers.motors.mockup import CustomMockup
+    from bliss.controllers.motors.mockup_calc import llangle_mockup
+    from bliss.common.axis import ModuloAxis
+
+    custom = more.get("custom_axis")
+    assert isinstance(custom.controller, CustomMockup)
+    assert custom.settings.get("custom_setting1") == "UNSET"
+    custom.set_custom_setting1("SET")
+    assert custom.controller.read_custom_setting1(custom) == "SET"
+
+    energy, wavelength, mono = more.get("energy"), more.get("wavelength"), more.get("mono")
+    assert isinstance(energy.controller, EnergyWavelength) and energy.unit == "keV"
+    assert energy.position == math.inf            # angle 0
+    energy.move(10)                                # Bragg: 2 d sin(θ) = 12.3984 / E
+    assert mono.position == pytest.approx(math.degrees(math.asin(1.23984 / (2 * 3.13542))),
+                                          abs=1e-4)
+    assert wavelength.position == pytest.approx(1.23984, abs=1e-5)
+    assert "dspace: 3.13542" in energy.controller.__info__()
+    energy.settings.set("dspace", 3.1356)         # the pseudos follow a new d-spacing
+    assert energy.position == pytest.approx(12.3984 / (2 * 3.1356 * math.sin(
+        math.radians(mono.position))))
+    with pytest.raises(ValueError, match=r"^energy: move to `20.0' would exceed high limit"):
+        energy.move(20)
+
+    omega = more.get("omega")
+    assert isinstance(omega, ModuloAxis) and omega.modulo == 360
+    omega.controller.clock = SimulatedClock()
+    omega.move(370)
+    assert omega.position == 10.0 and omega.dial == 10.0
+    omega.dial = 725                               # raw 725 shows as 5
+    assert omega.dial == 5.0
+
+    bragg, truebend, beamy = more.get("llbragg1"), more.get("lltruebend1"), more.get("llbeamy1")
+    assert isinstance(bragg.controller, llangle_mockup)
+    assert (bragg.position, truebend.position, beamy.position) == (0.0, 0.0, -30.0)
+    more.get("llbend1").controller.clock = SimulatedClock()
+    truebend.move(0.01)                            # bent and in the beam: rz compensates
+    assert more.get("llrz1").position == pytest.approx(math.degrees(0.01 * 30 / 43688), abs=2e-6)
+    assert bragg.position == pytest.approx(0.0, abs=2e-6)
+    with pytest.raises(ConfigError, match=r"'bend_y' must be a number, got None"):
+        more.get("nobend_y")
+
+
+def test_braking_stop_follows_the_profile(config):
+    m1 = config.get("m1")                          # 2 units/s, 4 units/s²
+    clock = m1.controller.clock
+    m1.move(10, wait=False)
+    clock.advance(1.0)                             # 0.5 s ramp, 0.5 s at 2/s: at 1.5
+    assert m1.position == pytest.approx(1.5)
+    m1.stop(wait=False)                            # brakes over v²/2a = 0.5
+    assert m1.is_moving and "MOVING" in m1.state
+    clock.advance(0.25)
+    assert m1.position == pytest.approx(1.5 + 2 * 0.25 - 0.5 * 4 * 0.25 ** 2)
+    m1.wait_move()
+    assert m1.position == pytest.approx(2.0) and "READY" in m1.state and not m1.is_moving
+    m1.move(0, wait=False)                         # stopped while still accelerating
+    clock.advance(0.25)                            # at 1.875, 1/s: brakes 0.125 more
+    m1.stop()
+    assert m1.position == pytest.approx(2 - 0.125 - 0.125)
+    m1.jog(1)                                      # a jog brakes too
+    clock.advance(2)
+    jog_at = m1.position
+    m1.stop()
+    assert m1.position == pytest.approx(jog_at + 1 / 8)
+    m1.controller.set_hw_limits(m1, -100, m1.position + 0.01)
+    m1.jog(2)                                      # braking cannot pass a limit switch
+    clock.advance(0.02)
+    m1.stop()
+    assert m1.position <= m1.controller._data(m1).hw_limits[1]
+
+
+def test_discrepancy_closed_loop_and_custom_methods(more, capsys):
+    mono = more.get("mono")
+    mono.move(1)
+    mono.controller.put_discrepancy(mono, 100)    # 100 steps = 0.01 behind the axis's back
+    assert mono.position == 1.0
+    with pytest.raises(RuntimeError, match=r"^mono: discrepancy between dial \(1.000000\) and "
+                                           r"controller position \(1.010000\)\n {25}diff=0.01 "
+                                           r"tolerance=0.0001 => aborting movement.$"):
+        mono.move(2)
+    assert mono.position == 1.0
+    mono.sync_hard()                               # the controller is right
+    assert mono.position == pytest.approx(1.01)
+    mono.move(2)
+    assert mono.position == 2.0
+    nocheck = more.get("nocheck")
+    nocheck.controller.put_discrepancy(nocheck, 1)
+    nocheck.move(3)                                # check_discrepancy: false
+    assert nocheck.position == 3.0
+
+    cl = more.get("cl")
+    from bliss.common.closed_loop import ClosedLoopState
+
+    cl.position                                    # the first use sets the hardware's loop
+    assert "closed-loop is UNKNOWN on hardware controller" in capsys.readouterr().out
+    assert cl.closed_loop.state is ClosedLoopState.ON and (cl.closed_loop.kp, cl.closed_loop.kd) == (1, 3)
+    cl.closed_loop.ki = 7
+    assert cl.controller.get_closed_loop_param(cl, "ki") == 7
+    cl.closed_loop.off()
+    assert cl.closed_loop.state is ClosedLoopState.OFF
+    cl.closed_loop.reset()
+    assert capsys.readouterr().out == "Resetting mockup closed-loop error.\n"
+    with pytest.raises(KeyError, match="Unknown closed-loop parameter: kx"):
+        cl.controller.set_closed_loop_param(cl, "kx", 1)
+    with pytest.raises(ConfigError, match=r"object 'badcl': closed_loop of a Mockup axis needs "
+                                          r"ki, kd$"):
+        more.get("badcl")
+    assert more.get("m1").closed_loop is None
+
+    assert (mono.custom_get_forty_two(), mono.CustomGetTwice(21), mono.custom_get_twice(2)) \
+        == (42, 42, 4)
+    assert [mono.custom_get_chapi(v) for v in ("chapi", "titi", "x")] == ["chapo", "toto", "bla"]
+    mono.custom_command_no_types()
+    assert capsys.readouterr().out == "print with no types\n"
+    assert (mono.get_voltage(), mono.get_cust_attr_float()) == (110, 6.28)
+    mono.set_voltage(220)
+    assert mono.get_voltage() == 220
+    with pytest.raises(RuntimeError, match="^Testing Error$"):
+        mono.generate_error()
+
+
+def test_mv_prints_bliss_moving_lines(session, capsys):
+    from bliss_lite.commands import move, mv, mvr
+
+    env = session.env
+    m1, s1vg = env["m1"], env["s1vg"]
+    capsys.readouterr()
+    mv(m1, 1)
+    mvr(m1, 0.5)
+    mv(m1, 1.5)                                    # already there: no line
+    assert capsys.readouterr().out == ("Moving m1 from 0.00000 to 1.00000\n"
+                                       "Moving m1 from 1.00000 to 1.50000\n")
+    move(s1vg, 2, display_dependencies=True)       # the reals' lines follow the calc axis's
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Moving s1vg from 0.00000 to 2.00000"
+    assert sorted(line.split()[1] for line in out[1:]) == ["s1d", "s1u"]
+    mv(s1vg, 2)                                    # a calc axis always moves (its reals)
+    assert capsys.readouterr().out == "Moving s1vg from 2.00000 to 2.00000\n"
+    move(m1, 0, print_motion=False)
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError):
+        mv(m1, 1000)
+    assert capsys.readouterr().out == ""           # nothing printed when refused
+
+
+def test_pseudos_computed_once_per_real_positions(config):
+    slit = config.get("s1vg").controller
+    calls = []
+    compute = type(slit).calc_from_real
+    slit.calc_from_real = lambda positions: calls.append(1) or compute(slit, positions)
+    names = ("s1vg", "s1vo", "s1hg", "s1ho")
+    [config.get(n).position for n in names]
+    assert len(calls) == 1                         # four pseudos, one calculation
+    config.get("s1vg").move(1)
+    calls.clear()
+    [config.get(n).position for n in names]
+    assert len(calls) == 1
+    calc = config.get("calc_mot1")
+    calc.position
+    calc.settings.set("s_param", 3)                # a setting change recomputes
+    assert calc.position == 3 * config.get("r1").position
+
+
+def test_no_library_code_compares_states_to_strings():
+    import re
+
+    root = Path(__file__).resolve().parent.parent / "bliss_lite"
+    pattern = re.compile(r"""state\b\)?\s*[!=]=\s*['"]|['"][A-Z_]+['"]\s*[!=]=\s*\S*state\b""")
+    found = [f"{p}:{i}" for p in root.rglob("*.py") if p.name != "axis_state.py"
+             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert found == []

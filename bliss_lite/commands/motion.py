@@ -8,9 +8,14 @@ devices, a calc axis given with one of its reals.  Then all motors start togethe
 (the calc axes of one controller in one calculation) and the call returns when they
 have all arrived; an interruption (Ctrl-C) stops them.
 
+As BLISS 2.4's, ``mv``, ``mvr``, ``mvd``, ``mvdr`` and ``move`` print one line per
+axis that has to move, once everything is checked and before anything starts:
+``Moving roby from 0.000000 to 1.000000`` (an axis already at its target prints
+nothing; a calc axis always moves, to bring its reals along; ``move(...,
+display_dependencies=True)`` adds the lines of the reals, ``print_motion=False`` none).
 ``umv`` and friends show, as BLISS 2.4 does, a block of the axes (with the reals of
 calc axes) updated in place on a terminal: labels, ``user`` positions, ``target``
-positions; without a terminal they print ``Moving roby from 0.000000 to 1.000000``.
+positions; without a terminal they print the same ``Moving ...`` lines.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any, Iterator, Sequence
 from bliss_lite.commands import lookup
 from bliss_lite.commands._format import label
 from bliss_lite.devices._text import digits_of
-from bliss_lite.devices.motion import Axis, Group, get_real_axes
+from bliss_lite.devices.motion import Axis, CalcController, Group, get_real_axes
 from bliss_lite.devices.motion.group import check_group, start_checked
 
 #: Seconds between two updates of the ``umv`` display.
@@ -151,8 +156,12 @@ def _wait(requests: list[_Request]) -> None:
 
 
 def _move(fname: str, args: Sequence[Any], relative: bool, dial: bool = False,
-          wait: bool = True) -> list[_Request]:
+          wait: bool = True, print_motion: bool = True,
+          display_dependencies: bool = False) -> list[_Request]:
     requests = _parse(fname, args, relative, dial)
+    if print_motion:
+        for line in _motion_lines(requests, display_dependencies):
+            print(line)
     _start(requests)
     if wait:
         try:
@@ -187,19 +196,10 @@ def mvdr(*args: Any) -> None:
 def move(*args: Any, wait: bool = True, relative: bool = False, dial: bool = False,
          print_motion: bool = True, display_dependencies: bool = False) -> None:
     """``move(roby, 1, robz, 2, wait=True, relative=False, dial=False)``: mv with its
-    options; ``print_motion`` prints ``Moving roby from ... to ...``.  A ``{axis:
-    position}`` mapping or a motor group with a list of positions is accepted too."""
-    args = _pairs(args)
-    requests = _parse("move", args, relative, dial)
-    if print_motion:
-        _print_motions(requests, display_dependencies)
-    _start(requests)
-    if wait:
-        try:
-            _wait(requests)
-        except BaseException:
-            _stop(requests)
-            raise
+    options; ``print_motion`` prints ``Moving roby from ... to ...`` (with the reals of
+    calc axes when ``display_dependencies``).  A ``{axis: position}`` mapping or a
+    motor group with a list of positions is accepted too."""
+    _move("move", _pairs(args), relative, dial, wait, print_motion, display_dependencies)
 
 
 def _pairs(args: tuple) -> tuple:
@@ -211,11 +211,37 @@ def _pairs(args: tuple) -> tuple:
     return args
 
 
-def _print_motions(requests: list[_Request], with_reals: bool = False) -> None:
+def _motion_line(axis: Any, target: float) -> str:
+    rounder = getattr(axis, "axis_rounder", lambda v, a=axis: f"{v:.{digits_of(a)}f}")
+    return f"Moving {axis.name} from {rounder(axis.position)} to {rounder(target)}"
+
+
+def _motion_lines(requests: list[_Request], with_reals: bool = False) -> list[str]:
+    """BLISS's ``Moving ... from ... to ...`` line of every axis that has to move
+    (other movables, e.g. MultiplePositions, print their own line when they move)."""
+    targets = {r.obj: r.target for r in requests if isinstance(r.obj, Axis)}
+    lines = [_motion_line(axis, target) for axis, target in targets.items()
+             if axis.get_motion(target) is not None]
+    while with_reals:
+        per_calc: dict[int, tuple[Any, dict[Axis, float]]] = {}
+        for axis, target in targets.items():
+            controller = axis.controller
+            if isinstance(controller, CalcController):
+                per_calc.setdefault(id(controller), (controller, {}))[1][axis] = \
+                    axis.user2dial(target)
+        targets = {}
+        for controller, dial_targets in per_calc.values():
+            targets.update(controller._real_moves(dial_targets))
+        lines += [_motion_line(real, target) for real, target in targets.items()
+                  if real.get_motion(target) is not None]
+        with_reals = bool(targets)
+    return lines
+
+
+def _print_motions(requests: list[_Request]) -> None:
     for request in requests:
         for axis, target in zip(request.axes, request.destinations):
-            rounder = getattr(axis, "axis_rounder", lambda v, a=axis: f"{v:.{digits_of(a)}f}")
-            print(f"Moving {axis.name} from {rounder(axis.position)} to {rounder(target)}")
+            print(_motion_line(axis, target))
 
 
 def umv(*args: Any) -> None:

@@ -196,8 +196,8 @@ _BUILT = {
 }
 
 _MOTION = "bliss_lite.devices.motion"
-_AXIS = ((_MOTION, ("Axis", "NoSettingsAxis", "CalcAxis", "AxisOnLimitError", "AxisOffError",
-                    "AxisFaultError")), ("bliss_lite.devices.axis_state", ("AxisState",)))
+_AXIS = ((_MOTION, ("Axis", "NoSettingsAxis", "CalcAxis", "ModuloAxis", "AxisOnLimitError",
+                    "AxisOffError", "AxisFaultError")), ("bliss_lite.devices.axis_state", ("AxisState",)))
 #: modules made of names of bliss_lite modules: (module, names), ...
 _REEXPORT = {
     "bliss.common.axis": _AXIS,
@@ -206,8 +206,11 @@ _REEXPORT = {
     "bliss.common.axis.error": ((_MOTION, ("AxisOnLimitError", "AxisOffError", "AxisFaultError")),),
     "bliss.controllers.motor": ((_MOTION, ("Controller", "CalcController", "get_real_axes")),),
     "bliss.controllers.motors.mockup": (("bliss_lite.devices.mockup", ("Mockup", "MockupAxis",
-                                                                        "FaultyMockup")),),
-    "bliss.controllers.motors.mockup_calc": ((_MOTION, ("calc_motor_mockup", "CoupledMotionCalc")),),
+                                                                        "FaultyMockup", "CustomMockup")),),
+    "bliss.controllers.motors.mockup_calc": ((_MOTION, ("calc_motor_mockup", "CoupledMotionCalc",
+                                                        "llangle_mockup")),),
+    "bliss.controllers.motors.energywavelength": ((_MOTION, ("EnergyWavelength",)),),
+    "bliss.common.closed_loop": ((_MOTION, ("ClosedLoop", "ClosedLoopState")),),
     "bliss.controllers.motors.slits": ((_MOTION, ("Slits",)),),
     "bliss.common.soft_axis": (("bliss_lite.commands", ("SoftAxis",)),),
     "bliss.scanning.scan": (("bliss_lite.scanning.engine", ("Scan", "ScanState", "ScanAbort")),

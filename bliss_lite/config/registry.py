@@ -18,7 +18,8 @@ __all__ = ["BLISS_MODULES", "ClassEntry", "Factory", "close_class_names"]
 #: with one of them the ``class:`` (or the module's name) is looked up among the
 #: built-in classes instead of being imported from the beamline directory.
 BLISS_MODULES = frozenset({
-    "mockup", "motors.mockup", "simulation_diode", "simulation_counter",
+    "mockup", "motors.mockup", "mockup_calc", "motors.mockup_calc", "energywavelength",
+    "motors.energywavelength", "slits", "motors.slits", "simulation_diode", "simulation_counter",
     "multiplepositions", "measurementgroup",
     "mca", "mca.simulation", "lima", "lima.lima_base", "expression_based_calc",
     "simulation_calc_counter", "demo.sample_stage_diode", "demo.fixed_data_diode",

@@ -3,13 +3,23 @@
 A move takes the time a trapezoidal velocity profile would take: starting a move
 records a :class:`~bliss_lite.devices.trajectory.TrapezoidMove` (two with a backlash)
 and the axis computes where it is whenever asked; ``wait_move()`` sleeps only the time
-that remains.  No thread runs per move.  Time comes from the controller's ``clock``: the
+that remains.  ``stop()`` brakes as BLISS's mockup does: from where the axis is, at
+its speed then, with its acceleration, to rest (a :class:`Deceleration`).  No thread runs per move.  Time comes from the controller's ``clock``: the
 real one by default, a :class:`SimulatedClock` (``controller.clock = SimulatedClock()``)
 makes every move instantaneous in wall time while positions still follow the profile.
 
 Mockup-only helpers BLISS tests and setup files use: ``controller.set_hw_limits(axis,
 low, high)`` (user units), ``controller._set_home_pos(axis, pos)`` (dial),
-``axis.custom_set_measured_noise(max, min)``, ``axis.custom_park()``.
+``controller.put_discrepancy(axis, steps)`` (the controller's position moves, the
+axis's does not: the next move is refused until ``axis.sync_hard()``, unless
+``check_discrepancy: False``), the closed loop (``closed_loop: {state: on, kp, ki,
+kd}``), and BLISS's mockup custom axis methods and attributes: ``custom_park()``,
+``custom_get_forty_two()``, ``custom_get_twice(n)`` (``CustomGetTwice``),
+``custom_get_chapi(s)``, ``custom_send_command(s)``, ``custom_command_no_types()``,
+``custom_set_measured_noise(max, min)``, ``generate_error()``, ``get_voltage()`` /
+``set_voltage(v)`` (YAML ``default_voltage``, 220), ``get_cust_attr_float()`` /
+``set_cust_attr_float(v)`` (YAML ``default_cust_attr``, 3.14).  ``CustomMockup``
+(``module: mockup``) adds the ``custom_setting1`` axis setting.
 """
 
 from __future__ import annotations
@@ -24,12 +34,15 @@ from bliss_lite.config.node import ConfigNode
 from bliss_lite.devices._config import check_keys
 from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.motion.axis import Axis, NoSettingsAxis
+from bliss_lite.devices.motion.closed_loop import ClosedLoopState
 from bliss_lite.devices.motion.config import AxisConfig
+from bliss_lite.devices.motion.modulo import ModuloAxis
 from bliss_lite.devices.motion.controller import Controller
-from bliss_lite.devices.trajectory import TrapezoidMove
+from bliss_lite.devices.trajectory import Deceleration, TrapezoidMove
 
-__all__ = ["AxisConfig", "Clock", "FaultyMockup", "Mockup", "MockupAxis", "MockupController",
-           "REAL_CLOCK", "SimulatedClock", "mockup", "faulty_mockup"]
+__all__ = ["AxisConfig", "Clock", "CustomMockup", "FaultyMockup", "Mockup", "MockupAxis",
+           "MockupController", "REAL_CLOCK", "SimulatedClock", "custom_mockup", "faulty_mockup",
+           "mockup"]
 
 CONTROLLER_KEYS = ("axes", "encoders")
 CONTROLLER_ACCEPTED = ("switches", "shutters", "disabled_cache", "hooks", "bad_state",
@@ -95,6 +108,12 @@ class _Run:
                 return leg.position_at(now)
         return self.legs[-1].target
 
+    def velocity_at(self, now: float) -> float:
+        for leg in self.legs:
+            if now < leg.t0 + leg.duration:
+                return leg.velocity_at(now)
+        return 0.0
+
 
 class _Jog:
     """A constant-velocity move (accelerating first), ending only on a hardware limit."""
@@ -126,11 +145,18 @@ class _Jog:
             travelled = 0.5 * self.velocity * t_ramp + self.velocity * (t - t_ramp)
         return self.start + self.direction * travelled
 
+    def velocity_at(self, now: float) -> float:
+        if now >= self.end:
+            return 0.0
+        t = max(0.0, now - self.t0)
+        return self.direction * min(self.acceleration * t, self.velocity)
+
 
 class _AxisData:
     """What the simulated hardware knows of one axis (dial units)."""
 
-    __slots__ = ("dial", "run", "stopped", "hw_limits", "home", "spu", "off", "parked")
+    __slots__ = ("dial", "run", "stopped", "hw_limits", "home", "spu", "off", "parked",
+                 "discrepancy", "cloop_state", "cloop_params", "voltage", "cust_attr_float")
 
     def __init__(self, dial: float, spu: float) -> None:
         self.dial = dial
@@ -141,6 +167,11 @@ class _AxisData:
         self.spu = spu
         self.off = False
         self.parked = False
+        self.discrepancy = 0.0          # controller position - the axis's (dial units)
+        self.cloop_state = ClosedLoopState.UNKNOWN
+        self.cloop_params: dict[str, Any] = {}
+        self.voltage = 220
+        self.cust_attr_float = 3.14
 
 
 class MockupAxis(Axis):
@@ -172,15 +203,42 @@ class MockupAxis(Axis):
     def custom_get_twice(self, value: int) -> int:
         return value * 2
 
+    CustomGetTwice = custom_get_twice   # BLISS's renamed object method
+
+    def custom_get_chapi(self, value: str) -> str:
+        return {"chapi": "chapo", "titi": "toto"}.get(value, "bla")
+
+    def custom_send_command(self, value: str) -> None:
+        """Accepted and dropped (a command string for the simulated hardware)."""
+
+    def custom_command_no_types(self) -> None:
+        print("print with no types")
+
     def generate_error(self) -> None:
         raise RuntimeError("Testing Error")
+
+    def get_voltage(self) -> int:
+        return self.controller._data(self).voltage
+
+    def set_voltage(self, voltage: int) -> None:
+        self.controller._data(self).voltage = voltage
+
+    def get_cust_attr_float(self) -> float:
+        return self.controller._data(self).cust_attr_float
+
+    def set_cust_attr_float(self, value: float) -> None:
+        self.controller._data(self).cust_attr_float = value
+
+
+class MockupModuloAxis(ModuloAxis, MockupAxis):
+    """``class: ModuloAxis`` on a mockup (with the mockup's custom methods)."""
 
 
 class Mockup(Controller):
     """BLISS's simulated motor controller (``class: mockup`` / ``Mockup``)."""
 
     AXIS_CLASSES = {None: MockupAxis, "MockupAxis": MockupAxis, "Axis": MockupAxis,
-                    "NoSettingsAxis": NoSettingsAxis}
+                    "NoSettingsAxis": NoSettingsAxis, "ModuloAxis": MockupModuloAxis}
 
     def _init(self) -> None:
         self.clock: Clock = REAL_CLOCK
@@ -199,7 +257,9 @@ class Mockup(Controller):
         return round(dial * spu) / spu if math.isfinite(dial) else dial
 
     def initialize_axis(self, axis: Axis) -> None:
-        self._data(axis)
+        data = self._data(axis)
+        data.voltage = axis.config.get("default_voltage", int, 220)
+        data.cust_attr_float = axis.config.get("default_cust_attr", float, 3.14)
 
     # -- positions ------------------------------------------------------------------------
     def _update(self, data: _AxisData) -> Any:
@@ -234,7 +294,7 @@ class Mockup(Controller):
         if data is None:
             return axis._loaded_dial
         run = data.run
-        if run is not None and run.kind == "move":
+        if run is not None and run.kind in ("move", "stop"):
             return run.legs[-1].target
         return self.read_position(axis)
 
@@ -249,6 +309,57 @@ class Mockup(Controller):
             raise ValueError("Cannot set hard low limit > high limit")
         ll, hl = axis.user2dial(low), axis.user2dial(high)
         self._data(axis).hw_limits = (ll, hl) if ll <= hl else (hl, ll)
+
+    def put_discrepancy(self, axis: Axis, disc: float) -> None:
+        """Move the simulated hardware by ``disc`` steps behind the axis's back."""
+        data = self._data(axis)
+        if self._update(data) is not None:
+            raise RuntimeError("Cannot set position while moving !")
+        data.discrepancy += disc / axis.steps_per_unit
+
+    def _check_discrepancy(self, axis: Axis) -> None:
+        data = self._axes_data.get(axis)
+        if data is None or not data.discrepancy:
+            return
+        check = axis.config.get("check_discrepancy", bool, True) and \
+            not (axis._encoder_read_mode and not axis._check_encoder)
+        dial, hw = data.dial, data.dial + data.discrepancy
+        if check and abs(data.discrepancy) > axis.tolerance:
+            raise RuntimeError(
+                f"{axis.name}: discrepancy between dial ({dial:f}) and controller position "
+                f"({hw:f})\n                         diff={abs(data.discrepancy):g} "
+                f"tolerance={axis.tolerance:g} => aborting movement.")
+        self._sync_hard(axis)   # unchecked: the hardware moves from where it really is
+
+    def _sync_hard(self, axis: Axis) -> None:
+        data = self._axes_data.get(axis)
+        if data is not None and data.discrepancy and self._update(data) is None:
+            data.dial = self._round(data.dial + data.discrepancy, data.spu)
+            data.discrepancy = 0.0
+            axis._save()
+
+    # -- closed loop ------------------------------------------------------------------------
+    def get_closed_loop_requirements(self) -> list[str]:
+        return ["kp", "ki", "kd"]
+
+    def _do_get_closed_loop_state(self, axis: Axis) -> ClosedLoopState:
+        return self._data(axis).cloop_state
+
+    def activate_closed_loop(self, axis: Axis, onoff: bool = True) -> None:
+        self._data(axis).cloop_state = ClosedLoopState.ON if onoff else ClosedLoopState.OFF
+
+    def set_closed_loop_param(self, axis: Axis, param: str, value: Any) -> None:
+        if param not in self.get_closed_loop_requirements():
+            raise KeyError(f"Unknown closed-loop parameter: {param}")
+        self._data(axis).cloop_params[param] = value
+
+    def get_closed_loop_param(self, axis: Axis, param: str) -> Any:
+        if param not in self.get_closed_loop_requirements():
+            raise KeyError(f"Unknown closed-loop parameter: {param}")
+        return self._data(axis).cloop_params[param]
+
+    def closed_loop_reset_error(self, axis: Axis) -> None:
+        print("Resetting mockup closed-loop error.")
 
     def _set_home_pos(self, axis: Axis, pos: float) -> None:
         """A home switch at dial ``pos`` (for tests)."""
@@ -343,21 +454,39 @@ class Mockup(Controller):
 
     def wait_move(self, axis: Axis) -> None:
         data = self._data(axis)
-        run, stopped, clock = data.run, data.stopped, self.clock
-        if run is None:
-            return
-        remaining = run.end - clock.now()
-        while remaining > 0 and not clock.wait(stopped, remaining):
+        clock = self.clock
+        while True:  # a stop replaces the run (and wakes the waiters): wait for the new one
+            run, stopped = data.run, data.stopped
+            if run is None:
+                return
             remaining = run.end - clock.now()
+            if remaining <= 0:
+                break
+            clock.wait(stopped, remaining)
         self._update(data)
 
     def stop(self, axis: Axis) -> None:
+        """Brake to rest from the current position and speed (BLISS's mockup
+        decelerates too); ``wait_move()`` returns once the axis is at rest."""
         data = self._data(axis)
         run = self._update(data)
+        woken = data.stopped
         if run is not None:
-            data.dial = self._round(run.position_at(self.clock.now()), data.spu)
-            data.run = None
-        data.stopped.set()
+            now = self.clock.now()
+            position, velocity = run.position_at(now), run.velocity_at(now)
+            if velocity:
+                low, high = data.hw_limits
+                brake = Deceleration(position, velocity, axis.acceleration, now)
+                if not low <= brake.target <= high:  # the limit switch stops it there
+                    room = abs((high if velocity > 0 else low) - position)
+                    brake = Deceleration(position, velocity, velocity ** 2 / (2 * room)
+                                         if room > 0 else math.inf, now)
+                data.stopped = threading.Event()
+                data.run = _Run([brake], "stop")
+            else:
+                data.dial = self._round(position, data.spu)
+                data.run = None
+        woken.set()
         axis._save()
 
     # -- state ------------------------------------------------------------------------------
@@ -468,6 +597,29 @@ class FaultyMockup(Mockup):
         return super().read_position(axis)
 
 
+class CustomMockupAxis(MockupAxis):
+    """An axis of a :class:`CustomMockup`: the ``custom_setting1`` setting (persisted;
+    its first value is the YAML's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._custom.setdefault("custom_setting1", self.config.get("custom_setting1", str))
+
+    def set_custom_setting1(self, new_value: str | None = None) -> None:
+        self.settings.set("custom_setting1", new_value)
+
+
+class CustomMockup(Mockup):
+    """BLISS's ``CustomMockup`` (``module: mockup``): a mockup whose axes have one
+    more persisted setting, ``custom_setting1`` (a text, from the axis's YAML)."""
+
+    AXIS_CLASSES = {**Mockup.AXIS_CLASSES, None: CustomMockupAxis, "Axis": CustomMockupAxis,
+                    "MockupAxis": CustomMockupAxis}
+
+    def read_custom_setting1(self, axis: Axis) -> str | None:
+        return axis.settings.get("custom_setting1")
+
+
 def mockup(name: str | None, node: ConfigNode, config: Any) -> Mockup:
     """Factory for ``class: mockup`` / ``Mockup`` (a controller: axes via ``get_child``)."""
     check_keys(node, config, known=CONTROLLER_KEYS, accepted=CONTROLLER_ACCEPTED)
@@ -479,3 +631,9 @@ def faulty_mockup(name: str | None, node: ConfigNode, config: Any) -> FaultyMock
     check_keys(node, config, known=CONTROLLER_KEYS + FaultyMockup._FLAGS,
                accepted=CONTROLLER_ACCEPTED)
     return FaultyMockup(name, node, config)
+
+
+def custom_mockup(name: str | None, node: ConfigNode, config: Any) -> CustomMockup:
+    """Factory for ``class: CustomMockup``."""
+    check_keys(node, config, known=CONTROLLER_KEYS, accepted=CONTROLLER_ACCEPTED)
+    return CustomMockup(name, node, config)

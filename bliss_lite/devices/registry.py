@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from bliss_lite.config.registry import ClassEntry
 from bliss_lite.devices.measurement_group import measurement_group
-from bliss_lite.devices.mockup import faulty_mockup, mockup
-from bliss_lite.devices.motion import CoupledMotionCalc, Slits, calc_motor_mockup
+from bliss_lite.devices.mockup import custom_mockup, faulty_mockup, mockup
+from bliss_lite.devices.motion import (
+    CoupledMotionCalc,
+    EnergyWavelength,
+    Slits,
+    calc_motor_mockup,
+    llangle_mockup,
+)
 from bliss_lite.devices.multiple_positions import multiple_positions
 from bliss_lite.devices.simulation_counter import simulation_counter
 from bliss_lite.devices.simulation_diode import simulation_diode
@@ -21,6 +27,9 @@ BUILTIN_CLASSES: dict[str, ClassEntry] = {
     "mockup": ClassEntry(mockup, controller=True),
     "Mockup": ClassEntry(mockup, controller=True),
     "FaultyMockup": ClassEntry(faulty_mockup, controller=True),
+    "CustomMockup": ClassEntry(custom_mockup, controller=True),
+    "llangle_mockup": ClassEntry(llangle_mockup, controller=True),
+    "EnergyWavelength": ClassEntry(EnergyWavelength, controller=True),
     "calc_motor_mockup": ClassEntry(calc_motor_mockup, controller=True),
     "CoupledMotionCalc": ClassEntry(CoupledMotionCalc, controller=True),
     "slits": ClassEntry(Slits, controller=True),

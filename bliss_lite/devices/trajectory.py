@@ -1,7 +1,8 @@
 """A point-to-point move with a trapezoidal velocity profile, computed, not run.
 
 A simulated axis records one :class:`TrapezoidMove` when it starts moving and
-asks it where it is at any later time: no thread, no timer.
+asks it where it is at any later time: no thread, no timer.  Stopping replaces the
+move by a :class:`Deceleration` from where it is, at its speed then, to rest.
 """
 
 from __future__ import annotations
@@ -71,3 +72,45 @@ class TrapezoidMove:
             total = abs(self.target - self.start)
             travelled = total - 0.5 * a * left * left
         return self.start + math.copysign(travelled, self.target - self.start)
+
+    def velocity_at(self, now: float) -> float:
+        """The signed velocity at time ``now`` (0 before the start and after the end)."""
+        t = now - self.t0
+        if t <= 0.0 or t >= self.duration:
+            return 0.0
+        a, peak, t_ramp = self.acceleration, self._peak, self._t_ramp
+        if t < t_ramp:
+            speed = a * t
+        elif t <= self.duration - t_ramp:
+            speed = peak
+        else:
+            speed = a * (self.duration - t)
+        return math.copysign(speed, self.target - self.start)
+
+
+@dataclass
+class Deceleration:
+    """Braking at ``acceleration`` from ``start``, moving at the signed ``velocity``
+    at ``t0``, to rest at ``target`` (``velocity² / 2·acceleration`` further)."""
+
+    start: float
+    velocity: float
+    acceleration: float
+    t0: float
+    target: float = field(init=False)
+    duration: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        speed = abs(self.velocity)
+        self.duration = speed / self.acceleration if self.acceleration > 0 else 0.0
+        self.target = self.start + math.copysign(speed * self.duration / 2, self.velocity)
+
+    def position_at(self, now: float) -> float:
+        t = min(max(now - self.t0, 0.0), self.duration)
+        speed = abs(self.velocity)
+        travelled = speed * t - 0.5 * self.acceleration * t * t
+        return self.start + math.copysign(travelled, self.velocity)
+
+    def velocity_at(self, now: float) -> float:
+        t = min(max(now - self.t0, 0.0), self.duration)
+        return math.copysign(abs(self.velocity) - self.acceleration * t, self.velocity)

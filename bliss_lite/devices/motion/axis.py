@@ -97,6 +97,7 @@ class AxisSettings:
             elif name != "position":
                 axis._custom[name] = value
                 axis._emit(name, value)
+                axis._emit("custom_setting", name)
         axis._save()
 
     def clear(self, name: str) -> None:
@@ -126,6 +127,7 @@ class Axis:
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._custom: dict[str, Any] = {}
         self._encoder: Any = None
+        self._closed_loop: Any = None
         self._no_offset = False
         self._positioner = True
         self._disabled = False
@@ -183,8 +185,10 @@ class Axis:
         return []
 
     @property
-    def closed_loop(self) -> None:
-        return None
+    def closed_loop(self) -> Any:
+        """The :class:`~bliss_lite.devices.motion.closed_loop.ClosedLoop` of an axis
+        with ``closed_loop:`` in its YAML, else None."""
+        return self._closed_loop
 
     @property
     def no_offset(self) -> bool:
@@ -676,6 +680,9 @@ class Axis:
     def sync_hard(self) -> None:
         """Read position and state from the controller again."""
         self._lazy_init()
+        self._controller._sync_hard(self)
+        if self._closed_loop is not None:
+            self._closed_loop.sync_hard()
         self._state = self.hw_state
         self._set_pos = self.position
         self._emit("sync_hard")
@@ -719,6 +726,12 @@ class Axis:
         """(dial target, backlash in dial units) of a move to ``user_target``, None if
         the axis is already there; raises when a limit would be exceeded."""
         dial_target = (user_target - self._offset) / self._sign
+        if self._controller.ALWAYS_MOVES and not self._backlash:
+            # no need of where it is (a calc axis: the reals are computed from the target)
+            if not (self._low <= dial_target <= self._high
+                    or self._high <= dial_target <= self._low):
+                raise self._limit_error(user_target, False)
+            return dial_target, 0.0
         delta = dial_target - self._controller.read_position(self)
         backlash = 0.0
         if self._backlash and delta:
@@ -765,6 +778,8 @@ class Axis:
             if relative:
                 target += self._set_position
             motion = self._prepare(target)
+            if motion is not None:
+                self._controller._check_discrepancy(self)
             self._set_pos = target
             if motion is not None:
                 self._state = None

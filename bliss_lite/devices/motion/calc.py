@@ -13,6 +13,12 @@ dial position}`` and ``calc_to_real({pseudo role: dial position}) -> {real role:
 position}``.  A pseudo's position is computed from its reals whenever it is read, so
 it follows them when they move on their own; moving a pseudo moves its reals
 together (every real's limits checked first).
+
+The pseudos' positions are computed once for a given set of real (and param)
+positions, whichever pseudo is read (a slits scan point reads four of them).  A
+subclass whose calculation also depends on its own attributes calls
+``self.sync_pseudos()`` when they change, as in BLISS; a change of a pseudo's custom
+setting (``s_param``, ``dspace`` ...) does it by itself.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ class CalcController(Controller):
     AXIS_CLASSES = {None: CalcAxis, "CalcAxis": CalcAxis, "Axis": CalcAxis,
                     "NoSettingsAxis": NoSettingsAxis}
     MOTION_CONFIG = False
+    ALWAYS_MOVES = True   # the reals may have moved on their own: always send them
     _PROTECTED_TAGS = ("real", "param")
 
     def _init(self) -> None:
@@ -78,6 +85,8 @@ class CalcController(Controller):
         self._ready = False
         self._preparing = False
         self._roles: dict[int, str] = {}
+        self._inputs: list[tuple[str, Axis]] = []
+        self._computed: dict[str, tuple[tuple, dict[str, float]]] = {}
         for node in self._axis_nodes.values():
             tags = node.get("tags")
             if not isinstance(tags, str) or not tags.split():
@@ -115,6 +124,7 @@ class CalcController(Controller):
             for name in self._axis_nodes:
                 self.get_axis(name)
             self._ready = True
+            self._inputs = [(self._axis_tag(a), a) for a in self._reals + self._params]
             self.initialize()
         finally:
             self._preparing = False
@@ -126,7 +136,12 @@ class CalcController(Controller):
 
     def _axis_created(self, axis: Axis) -> None:
         self._pseudos.append(axis)
+        axis._connect("custom_setting", lambda *_: self.sync_pseudos())
         self.initialize_axis(axis)
+
+    def sync_pseudos(self) -> None:
+        """Compute the pseudos' positions again at their next reading."""
+        self._computed.clear()
 
     def initialize(self) -> None:
         """Called once the reals are known and every pseudo exists."""
@@ -185,16 +200,23 @@ class CalcController(Controller):
         raise NotImplementedError(f"{type(self).__name__} must implement calc_to_real")
 
     def _calc_from_real(self, attr: str = "position") -> dict[str, float]:
-        self._prepare()
-        positions = {self._axis_tag(a): getattr(a, attr) for a in self._reals}
-        positions.update({self._axis_tag(a): getattr(a, attr) for a in self._params})
-        result = self.calc_from_real(positions)
+        """{pseudo role: dial position} from the reals' ``attr`` (read-only: shared
+        with the next callers as long as the reals stay where they are)."""
+        if not self._ready:
+            self._prepare()
+        inputs = self._inputs
+        key = tuple([getattr(a, attr) for _, a in inputs])
+        computed = self._computed.get(attr)
+        if computed is not None and computed[0] == key:
+            return computed[1]
+        result = self.calc_from_real({tag: value for (tag, _), value in zip(inputs, key)})
         for tag in result:
             axes = self._tagged.get(tag)
             if not axes or axes[0] not in self._pseudos:
                 name = axes[0].name if axes else tag
                 raise RuntimeError(f"Axis {name} with tag {tag} is not a pseudo.\n"
                                    f"Check that dict returned by 'calc_from_real' has pseudos only.")
+        self._computed[attr] = (key, result)
         return result
 
     def _pseudo_set_position(self, axis: Axis) -> float:
@@ -270,6 +292,7 @@ class CalcController(Controller):
         return self.read_position(axis)
 
     def sync_hard(self) -> None:
+        self.sync_pseudos()
         for real in self.reals:
             real.sync_hard()
 

@@ -20,17 +20,18 @@ from bliss_lite.devices._config import check_keys, store_of
 from bliss_lite.devices.axis_state import AxisState
 from bliss_lite.devices.motion.axis import Axis, NoSettingsAxis
 from bliss_lite.devices.motion.config import AxisConfig
+from bliss_lite.devices.motion.modulo import ModuloAxis
 
 __all__ = ["Controller", "split_args"]
 
 AXIS_KEYS = ("steps_per_unit", "velocity", "acceleration", "low_limit", "high_limit", "sign",
              "offset", "tolerance", "unit", "display_digits", "backlash",
-             "velocity_low_limit", "velocity_high_limit", "jog_velocity", "encoder", "tags")
+             "velocity_low_limit", "velocity_high_limit", "jog_velocity", "encoder", "tags",
+             "check_discrepancy", "closed_loop", "modulo", "no_offset", "check_encoder",
+             "read_position", "default_cust_attr", "default_voltage", "custom_setting1",
+             "s_param", "dspace")
 #: BLISS axis keys accepted without a use here.
-AXIS_ACCEPTED = ("disabled_cache", "default_cust_attr", "check_encoder", "read_position",
-                 "motion_hooks", "check_discrepancy", "polling_time", "closed_loop",
-                 "backlash_is_dial", "no_offset", "custom_setting1", "acctime", "modulo",
-                 "default_voltage", "s_param")
+AXIS_ACCEPTED = ("disabled_cache", "motion_hooks", "polling_time", "backlash_is_dial", "acctime")
 
 
 def split_args(args: tuple, kwargs: dict) -> tuple[str | None, Any, Any]:
@@ -53,9 +54,12 @@ class Controller:
     """A motor controller built from its configuration mapping."""
 
     #: ``class:`` of an axis item → Axis class (None: the controller's default)
-    AXIS_CLASSES: dict[str | None, type] = {None: Axis, "Axis": Axis, "NoSettingsAxis": NoSettingsAxis}
+    AXIS_CLASSES: dict[str | None, type] = {None: Axis, "Axis": Axis, "NoSettingsAxis": NoSettingsAxis,
+                                            "ModuloAxis": ModuloAxis}
     #: axes need velocity and acceleration in their YAML
     MOTION_CONFIG = True
+    #: a move is never skipped as "already there" (``_is_already_on_position`` is False)
+    ALWAYS_MOVES = False
     _LIST_KEYS = ("axes", "encoders")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -188,6 +192,18 @@ class Controller:
             encoder = self._resolve(node, "encoder")
             axis._encoder = encoder
             encoder.axis = axis
+        closed_loop = node.get("closed_loop")
+        if closed_loop:
+            from bliss_lite.devices.motion.closed_loop import ClosedLoop
+
+            if not isinstance(closed_loop, dict):
+                raise node.error("'closed_loop' must be a mapping (state, and the "
+                                 "controller's parameters)", "closed_loop")
+            try:
+                axis._closed_loop = ClosedLoop(axis, node, closed_loop)
+            except NotImplementedError:
+                raise node.error(f"a {type(self).__name__} axis has no closed loop",
+                                 "closed_loop") from None
         return axis
 
     def _reload_axis_config(self, axis: Axis, current: AxisConfig) -> AxisConfig:
@@ -211,6 +227,8 @@ class Controller:
     # -- hardware interface (dial units) ----------------------------------------------------
     def _initialize_axis(self, axis: Axis) -> None:
         self.initialize_axis(axis)
+        if axis._closed_loop is not None:
+            axis._closed_loop._apply_config_state()
 
     def initialize_axis(self, axis: Axis) -> None:
         """Called on the first use of ``axis``."""
@@ -232,6 +250,32 @@ class Controller:
 
     def _jogging(self, axis: Axis) -> bool:
         return False
+
+    def _check_discrepancy(self, axis: Axis) -> None:
+        """Raise (BLISS's RuntimeError) when the controller's position of ``axis``
+        differs from the axis's own beyond its tolerance (a move is about to start)."""
+
+    def _sync_hard(self, axis: Axis) -> None:
+        """Forget what the axis believes: the controller's position is the truth."""
+
+    # -- closed loop (none unless a controller has one) ------------------------------------
+    def get_closed_loop_requirements(self) -> list[str]:
+        raise NotImplementedError
+
+    def _do_get_closed_loop_state(self, axis: Axis) -> Any:
+        raise NotImplementedError
+
+    def activate_closed_loop(self, axis: Axis, onoff: bool = True) -> None:
+        raise NotImplementedError
+
+    def set_closed_loop_param(self, axis: Axis, param: str, value: Any) -> None:
+        raise NotImplementedError
+
+    def get_closed_loop_param(self, axis: Axis, param: str) -> Any:
+        raise NotImplementedError
+
+    def closed_loop_reset_error(self, axis: Axis) -> None:
+        raise NotImplementedError
 
     def read_position(self, axis: Axis) -> float:
         raise NotImplementedError
