@@ -128,3 +128,13 @@ def test_a_scan_whose_channels_cannot_fit_in_memory_is_refused(env):
     with pytest.raises(ValueError, match=rf"^loopscan: {n} points of 3 channels need .* GB of memory, "
                                          r"more than this machine has \(.* GB\)$"):
         loopscan(n, 0, env.diode1, run=False)
+
+
+def test_a_mesh_whose_total_cannot_fit_in_memory_is_refused_before_its_positions_are_made(env):
+    from bliss_lite.scanning.scans import amesh
+
+    # each axis count is allowed; their product (2**40 points) is refused in one sentence
+    with pytest.raises(ValueError, match=r"^amesh: 1099513724929 points of 4 channels need .* GB of memory, "
+                                         r"more than this machine has \(.* GB\)$"):
+        amesh(env.roby, 0, 1, 2**20, env.robz, 0, 1, 2**20, 0, env.diode1, run=False)
+    assert env.roby.position == 0 and env.robz.position == 0 and not env.ctx.scans

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -540,7 +541,8 @@ def _mesh(func: str, scan_type: str, quads: Sequence[tuple[Any, float, float, in
         words += [m.name, _fmt(m, s), _fmt(m, e), str(n)]
     words.append(str(count_time))
     npoints_list = [n + 1 for *_, n in quads]
-    total = int(numpy.prod(npoints_list))
+    total = math.prod(npoints_list)
+    check.total_points(func, total, len(quads) + 2)  # the motors and the two timers, at least
     info.update({"type": scan_type, "save": common.save, "title": common.title or " ".join(words),
                  "data_dim": len(quads), "npoints": total, "start": [q[1] for q in quads],
                  "stop": [q[2] for q in quads], "count_time": seconds})
