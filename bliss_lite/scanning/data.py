@@ -207,6 +207,12 @@ class ScanDataStore:
         self._paths: dict[str, list[str]] = {}
         self._file: str | None = None
 
+    def capacity(self, fullname: str) -> int:
+        """How many points of room the store holds for a 0-D or 1-D channel (its
+        memory is this times one point's size); grows by doubling, never past the
+        scan's number of points."""
+        return len(self._columns[fullname].array)
+
     # -- subscriber ---------------------------------------------------------------
 
     def scan_start(self, event: ScanStart) -> None:
