@@ -10,10 +10,11 @@ only), so that ``nexus`` — which may import no other room — uses them too:
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from typing import TextIO
 
-__all__ = ["COMPRESSIONS", "exception_text", "hdf5_name_problem", "now_iso", "print_warning"]
+__all__ = ["COMPRESSIONS", "exception_text", "hdf5_name_problem", "now_iso", "pid_alive", "print_warning"]
 
 
 def hdf5_name_problem(name: str) -> str | None:
@@ -49,3 +50,14 @@ def print_warning(message: str, file: TextIO | None = None) -> None:
 #: How 1-D and 2-D channels may be compressed in a data file (``SCAN_SAVING.compression``,
 #: a detector's ``compression:`` key): bitshuffle-LZ4 (hdf5plugin), gzip 4 + shuffle, none.
 COMPRESSIONS = ("bslz4", "gzip", "none")
+
+
+def pid_alive(pid: int) -> bool:
+    """Is process ``pid`` of this machine running?  (One we may not signal is.)"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from bliss_lite._common import pid_alive
+
 __all__ = ["AlreadyLockedDevices", "lock_context", "force_unlock", "lslock", "lock", "unlock"]
 
 
@@ -41,22 +43,13 @@ def _name(device: Any) -> str:
     return name
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
 
 def _read(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not _alive(int(data.get("pid", 0))):
+    if not isinstance(data, dict) or not pid_alive(int(data.get("pid", 0))):
         return None
     return data
 

@@ -34,6 +34,8 @@ from typing import Iterator
 
 import h5py
 
+from bliss_lite._common import pid_alive
+
 #: Objects in the HDF5 1.10 format (readable by HDF5 >= 1.10), which SWMR needs.
 LIBVER = ("v110", "latest")
 #: Chunk cache of each dataset.  A scan appends: one chunk per channel is enough, and
@@ -157,7 +159,7 @@ def is_alive(who: dict[str, str]) -> bool:
         return who.get("start") in (None, "None", start)
     if os.path.isdir("/proc/self"):
         return False  # no /proc entry: no such process
-    return _pid_alive(pid)
+    return pid_alive(pid)
 
 
 def read_who(path: str) -> dict[str, str]:
@@ -196,18 +198,9 @@ def stale_tmp_files(directory: str) -> Iterator[str]:
         return
     for name in names:
         match = _TMP.match(name) if name.startswith(".") else None
-        if match and int(match.group(2)) != os.getpid() and not _pid_alive(int(match.group(2))):
+        if match and int(match.group(2)) != os.getpid() and not pid_alive(int(match.group(2))):
             yield os.path.join(directory, name)
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def abandon(f: h5py.File) -> None:

@@ -19,6 +19,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
+from bliss_lite._common import pid_alive
 from bliss_lite.settings import schema
 from bliss_lite.settings.paths import state_dir
 
@@ -92,7 +93,7 @@ class StateStore:
             return
         for candidate in candidates:
             pid = candidate.name[len(prefix):-len(suffix)]
-            if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            if not pid.isdigit() or int(pid) == os.getpid() or pid_alive(int(pid)):
                 continue
             try:
                 candidate.unlink()
@@ -312,15 +313,6 @@ class StateStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 @atexit.register

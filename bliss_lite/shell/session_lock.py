@@ -13,21 +13,14 @@ import os
 import time
 from pathlib import Path
 
+from bliss_lite._common import pid_alive
+
 __all__ = ["SessionLocked", "ShellLock"]
 
 
 class SessionLocked(RuntimeError):
     """Another shell of the session runs."""
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 class ShellLock:
@@ -55,7 +48,7 @@ class ShellLock:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 holder = self._holder()
-                if holder is not None and holder["pid"] != os.getpid() and _alive(holder["pid"]):
+                if holder is not None and holder["pid"] != os.getpid() and pid_alive(holder["pid"]):
                     since = time.strftime("%Y-%m-%d %H:%M:%S",
                                           time.localtime(float(holder.get("since", 0))))
                     if not force:
