@@ -254,6 +254,8 @@ def plot_case(runs: int, rows: list[dict]) -> None:
     out = subprocess.run([sys.executable, str(HERE / "plot_bench.py"), "--repeats", str(runs)], check=True,
                          capture_output=True, text=True, cwd=REPO).stdout
     for line in out.splitlines():
+        if not line.startswith("{"):
+            continue  # the window's own messages
         r = json.loads(line)
         if "median_ms" in r:
             rows.append({"case": r["case"], "unit": "ms", "bliss_lite": f"{r['median_ms']:g}",
@@ -312,12 +314,20 @@ def main() -> None:
     runs = 3 if args.quick else args.runs
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     rows: list[dict] = []
-    for case in args.cases.split(","):
-        print(f"case {case} ...", flush=True)
-        if case == "throughput":
-            throughput_cases(sizes, runs, rows)
-        else:
-            CASES[case](runs, rows)
+    try:
+        for case in args.cases.split(","):
+            print(f"case {case} ...", flush=True)
+            try:
+                if case == "throughput":
+                    throughput_cases(sizes, runs, rows)
+                else:
+                    CASES[case](runs, rows)
+            except Exception as exc:  # one broken case never costs the others' figures
+                rows.append({"case": f"{case}: FAILED ({type(exc).__name__}: {exc})"[:160], "unit": "",
+                             "bliss_lite": "", "peer": "", "ratio": ""})
+    except KeyboardInterrupt:
+        rows.append({"case": "(interrupted: the cases after this line did not run)", "unit": "",
+                     "bliss_lite": "", "peer": "", "ratio": ""})
     machine = f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"\nbliss_lite bench — {time.strftime('%Y-%m-%d %H:%M')} — {machine}\n")
     print_table(rows)
