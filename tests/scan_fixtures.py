@@ -159,3 +159,22 @@ def make_env(tmp_path: Path, session: str = "scantest", spy: bool = True,
 def close_env(env: Env) -> None:
     current.deactivate(env.state)
     env.store.close()
+
+
+def nexusformat_errors(filename: str) -> list[str]:
+    """The ERROR lines of nexusformat's validator on ``filename``."""
+    import logging
+
+    from nexusformat.nexus.validate import logger, validate_file
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    saved = logger.handlers[:], logger.level
+    logger.handlers[:] = [handler]
+    try:
+        validate_file(filename)
+    finally:
+        logger.handlers[:], _ = saved
+        logger.setLevel(saved[1])
+    return [r.getMessage().strip() for r in records if r.levelno == logging.ERROR]

@@ -21,6 +21,7 @@ import pytest
 from bliss_lite import open_session
 from bliss_lite.flint import PlotLink, WindowError, display_problem
 from bliss_lite.flint.link import EXTRA_MODULES
+from scan_fixtures import nexusformat_errors
 
 REPO = Path(__file__).resolve().parent.parent
 BEAMLINE = Path(__file__).resolve().parent / "beamlines" / "plot_beamline"
@@ -155,24 +156,6 @@ def test_a_wrong_flint_switch_is_one_warning(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ files
-
-
-def nexusformat_errors(filename: str) -> list[str]:
-    import logging
-
-    from nexusformat.nexus.validate import logger, validate_file
-
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    saved = logger.handlers[:], logger.level
-    logger.handlers[:] = [handler]
-    try:
-        validate_file(filename)
-    finally:
-        logger.handlers[:], _ = saved
-        logger.setLevel(saved[1])
-    return [r.getMessage().strip() for r in records if r.levelno == logging.ERROR]
 
 
 def test_every_kind_of_entry_has_a_default_plot(tmp_path):

@@ -4,7 +4,6 @@ plus the nexusformat and silx validators as oracles."""
 from __future__ import annotations
 
 import datetime
-import logging
 import threading
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ import pytest
 import bliss_lite
 from bliss_lite import open_session
 from conftest import NEXUS_BEAMLINE
+from scan_fixtures import nexusformat_errors
 from bliss_lite.devices.protocols import ChannelSpec
 from bliss_lite import scan_meta
 
@@ -250,22 +250,6 @@ def test_plotselect_and_default_chain(run, f):
     root = get_default(f, validate=True)
     assert root is not None and root.is_valid and root.signal_name.startswith("diode3")
     assert root.group.name == f"/{run.entries['failed']}/plotselect"
-
-
-def nexusformat_errors(filename: str) -> list[str]:
-    from nexusformat.nexus.validate import logger, validate_file
-
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    saved = logger.handlers[:], logger.level
-    logger.handlers[:] = [handler]
-    try:
-        validate_file(filename)
-    finally:
-        logger.handlers[:], _ = saved
-        logger.setLevel(saved[1])
-    return [r.getMessage().strip() for r in records if r.levelno == logging.ERROR]
 
 
 def test_nexusformat_finds_only_the_entry_naming(run):
