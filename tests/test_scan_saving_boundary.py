@@ -33,6 +33,17 @@ REFUSED = {
         "SCAN_SAVING.data_filename cannot contain a NUL character: 'a\\x00b'",
     'SCAN_SAVING.template = "{session}/\\0/"':
         "SCAN_SAVING.template cannot contain a NUL character: '{session}/\\x00/'",
+    'SCAN_SAVING.data_filename = "a\\x01b"':
+        "SCAN_SAVING.data_filename 'a\\x01b' contains a control character",
+    'SCAN_SAVING.template = "{session}/a\\nb"':
+        "SCAN_SAVING.template '{session}/a\\nb' contains a control character",
+    'SCAN_SAVING.data_filename = "..\\\\x"':
+        "SCAN_SAVING.data_filename '..\\\\x' contains a backslash; directories are separated by "
+        "'/' in SCAN_SAVING.template",
+    'SCAN_SAVING.template = "{session}\\\\..\\\\.."':
+        "contains a backslash; directories are separated by '/' in SCAN_SAVING.template",
+    'SCAN_SAVING.data_filename = ""':
+        "SCAN_SAVING.data_filename '' is not a file name",
 }
 
 
@@ -83,3 +94,45 @@ def test_configured_value_is_refused_with_file_and_line(tmp_path: Path, key: str
     saving = ScanSaving("demo", defaults=section)
     assert saving.warnings[0].startswith(f"config/__init__.yml, line 2: scan_saving: {message}")
     assert saving.filename == str(tmp_path / "demo" / "data.h5")
+
+
+def test_a_symlinked_directory_inside_base_path_pointing_outside(tmp_path: Path) -> None:
+    base, outside = tmp_path / "base", tmp_path / "outside"
+    (base / "demo").mkdir(parents=True)
+    outside.mkdir()
+    (base / "demo" / "link").symlink_to(outside)
+    (base / "demo" / "inside").symlink_to(base / "demo")    # a link that stays inside is fine
+    lines = [f"SCAN_SAVING.base_path = {str(base)!r}",
+             'SCAN_SAVING.template = "{session}/link/run1"',
+             "loopscan(2, 0, diode)",
+             'SCAN_SAVING.template = "{session}/inside/run2"',
+             "print('FILE', loopscan(2, 0, diode).filename)"]
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin="\n".join(lines) + "\n")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("!!!")]
+    assert errors == [
+        f"!!! === ValueError: The data file {base}/demo/link/run1/data.h5 would be written outside "
+        f"SCAN_SAVING.base_path {base}: {base}/demo/link leads to {outside} (a symbolic link). === !!! "
+        "( for more details type cmd 'last_error()' )"], result.stderr
+    assert list(outside.iterdir()) == []
+    assert f"FILE {base}/demo/inside/run2/data.h5" in result.stdout
+
+
+def test_a_refused_esrf_name_changes_nothing(tmp_path: Path) -> None:
+    from test_esrf_data_policy import esrf_beamline
+
+    data = tmp_path / "data"
+    root = esrf_beamline(tmp_path / "bl", data)
+    commands = ('newproposal("hg123")\nBEFORE = SCAN_SAVING.filename\n'
+                'newsample("..")\nnewsample(".")\nnewdataset("..")\nnewsample("a\\x01b")\n'
+                'print("SAME", SCAN_SAVING.filename == BEFORE)\n'
+                'print("FILE", loopscan(2, 0, diode).filename)\n')
+    result = bliss_lite("--root", str(root), "-s", "s", cwd=tmp_path, stdin=commands)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("!!!")]
+    assert [e.split(" === ")[1] for e in errors] == [
+        "ValueError: the collection name '..' is not a directory name",
+        "ValueError: the collection name '.' is not a directory name",
+        "ValueError: the dataset name '..' is not a directory name",
+        "ValueError: the collection name 'a\\x01b' holds forbidden characters: '\\x01'"], result.stderr
+    assert "SAME True" in result.stdout
+    assert "FILE " + str(data / "visitor" / "hg123") in result.stdout
+    assert all(data in p.parents for p in tmp_path.rglob("*.h5") if "bl" not in p.parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import getpass
 import os
+import re
 import string
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -46,6 +47,7 @@ DATA_POLICY_KEYS = frozenset({
     "icat_visitor_data_root", "inhouse_data_root", "icat_inhouse_data_root",
 })
 _FORMATTER = string.Formatter()
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
@@ -55,10 +57,14 @@ def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> 
     subject = f"{what} " if evaluated else f"{what} {value!r} "
     if "\0" in text:
         return f"{subject}contains a NUL character"
+    if _CONTROL.search(text):
+        return f"{subject}contains a control character"
+    if "\\" in text:
+        return f"{subject}contains a backslash; directories are separated by '/' in SCAN_SAVING.template"
     if name == "data_filename":
         if "/" in text or os.sep in text:
             return f"{subject}contains a path separator; put directories in SCAN_SAVING.template"
-        if text in (".", ".."):
+        if text in ("", ".", ".."):
             return f"{subject}is not a file name"
         return None
     if text.startswith(("/", "~")) or os.path.isabs(text):
@@ -334,6 +340,22 @@ class ScanSaving:
         root = self.scan_root_path(scan_name, scan_number)
         data = self._eval("data_filename", self._fields["data_filename"], scan_name, scan_number)
         return os.path.join(root, f"{data}.{FILE_EXTENSION}")
+
+    def scan_target(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
+        """:meth:`scan_filename`, refused (ValueError) when a symbolic link on the
+        way from ``base_path`` leads the data file outside ``base_path``."""
+        filename = self.scan_filename(scan_name, scan_number)
+        base = os.path.abspath(os.path.expanduser(self.base_path))
+        existing = os.path.dirname(filename)
+        while not os.path.lexists(existing) and len(existing) > len(base):
+            existing = os.path.dirname(existing)
+        if len(existing) < len(base):
+            return filename     # nothing of base_path exists yet: it is created fresh
+        real, real_base = os.path.realpath(existing), os.path.realpath(base)
+        if real != real_base and not real.startswith(real_base.rstrip(os.sep) + os.sep):
+            raise ValueError(f"The data file {filename} would be written outside SCAN_SAVING.base_path "
+                             f"{base}: {existing} leads to {real} (a symbolic link).")
+        return filename
 
     # -- display ------------------------------------------------------------------
 
