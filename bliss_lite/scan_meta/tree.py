@@ -48,6 +48,11 @@ def _path_text(path: tuple) -> str:
     return "/".join(map(str, path))
 
 
+def has_control_character(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL included)."""
+    return _CONTROL.search(text) is not None
+
+
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be an HDF5 item name (``"contains '/'"``), or None."""
     problem = hdf5_name_problem(name)
@@ -141,6 +146,8 @@ def value_problem(value: Any) -> str | None:
 
 
 def _wording(value: Any) -> str | None:
+    if isinstance(value, str) and "\0" in value:
+        return "is a string holding a NUL character"
     if value is None or _scalar_kind(value) is not None:
         return None
     if isinstance(value, numpy.ndarray):
@@ -170,7 +177,7 @@ def iter_problems(tree: Any, path: tuple = (), _open: tuple = ()) -> Iterator[tu
         if not isinstance(key, str):
             yield item, f"key {key!r}{where} is not a string"
             continue
-        if _CONTROL.search(key):
+        if has_control_character(key):
             yield item, f"key {key!r}{where} contains a control character"
             continue
         if isinstance(value, dict):
