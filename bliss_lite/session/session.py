@@ -175,16 +175,22 @@ class Session:
 
         The script runs with a copy of the session namespace as its globals; names
         not starting with ``_`` are then exported to the namespace (protected names
-        it changed are left alone, with a warning).  Errors are printed, not raised;
-        returns False on error.  ``session`` names another session whose scripts
-        folder to use.
+        it changed are left alone, with a warning).  Errors of the script are printed
+        with its file and line, not raised; returns False on error.  A script that
+        cannot be found raises (in a setup file: an error at the line calling it).
+        ``session`` names another session whose scripts folder to use.
         """
+        if not isinstance(script_name, str) or not script_name:
+            raise TypeError(f"load_script(): the script name must be a non-empty string, "
+                            f"not {script_name!r}")
+        owner = session or (self._setup_stack[-1] if self._setup_stack else self.name)
+        path = self._script_path(owner, script_name)
         try:
-            owner = session or (self._setup_stack[-1] if self._setup_stack else self.name)
-            path = self._script_path(owner, script_name)
             code = compile(path.read_bytes(), str(path), "exec")
-        except Exception:
+        except (SyntaxError, ValueError, OSError):
+            print(f"Error in script {self._where(sys.exc_info(), path)}:", file=sys.stderr)
             self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            self.setup_ok = self.setup_ok and not self._setup_stack
             return False
         script_globals = dict(self.env)
         script_globals["__file__"] = str(path)
@@ -199,6 +205,7 @@ class Session:
         except Exception:
             print(f"Error in script {self._where(sys.exc_info(), path)}:", file=sys.stderr)
             self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            self.setup_ok = self.setup_ok and not self._setup_stack
             ok = False
         refused = []
         for key, value in script_globals.items():
