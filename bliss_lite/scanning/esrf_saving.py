@@ -167,6 +167,9 @@ class ESRFScanSaving(ScanSaving):
 
     # -- configuration --------------------------------------------------------------
 
+    def _check_restored(self) -> None:
+        pass    # the paths follow from the proposal, checked by _complete()
+
     def _apply_config(self, section: Mapping[str, Any]) -> None:
         if not is_esrf_config(section):
             super()._apply_config(section)

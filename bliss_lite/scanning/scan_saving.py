@@ -50,6 +50,10 @@ _FORMATTER = string.Formatter()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+class _Outside(ValueError):
+    """A template or file name that would put the data file outside base_path."""
+
+
 def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
     """Why ``text`` (the literal text of ``template`` or ``data_filename``, or its
     evaluated form) would put the data file outside ``base_path``, or None."""
@@ -110,15 +114,27 @@ class ScanSaving:
             self._apply_config(section)
         stored = store.get(STORE_KEY) if store is not None else None
         if isinstance(stored, dict):
+            self._restore(stored)
+
+    def _restore(self, stored: dict[str, Any]) -> None:
+        """The saved fields, all of them or (one refused, or the data file they lead
+        to refused) none, with one warning naming the state file."""
+        configured = dict(self._fields), dict(self._added)
+        try:
             for key, value in stored.items():
-                try:
-                    if key in DEFAULTS:
-                        self._set_field(key, value, persist=False)
-                    elif key not in READ_ONLY and key.isidentifier():
-                        self._check_added_value(key, value)
-                        self._added[key] = value
-                except (TypeError, ValueError):
-                    pass  # a stale stored value: keep the configured one
+                if key in DEFAULTS:
+                    self._set_field(key, value, persist=False)
+                elif key not in READ_ONLY and key.isidentifier():
+                    self._check_added_value(key, value)
+                    self._added[key] = value
+            self._check_restored()
+        except (TypeError, ValueError) as exc:
+            self._fields.clear()
+            self._fields.update(configured[0])
+            self._added.clear()
+            self._added.update(configured[1])
+            self._store.refused(STORE_KEY, str(exc), "SCAN_SAVING")
+            self._persist()
 
     def _apply_config(self, section: Mapping[str, Any]) -> None:
         """Initial values from a ``scan_saving:`` configuration section; a wrong one
@@ -218,6 +234,16 @@ class ScanSaving:
         problem = _path_problem(name, literal, value)
         if problem:
             raise ValueError(problem)
+
+    def _check_restored(self) -> None:
+        """Raise when the restored fields lead the data file outside base_path
+        (a field they name that is not there yet may be added by the setup file)."""
+        try:
+            self.scan_filename()
+        except _Outside:
+            raise
+        except ValueError:
+            pass
 
     @staticmethod
     def _check_added_value(key: str, value: Any) -> None:
@@ -327,7 +353,7 @@ class ScanSaving:
         result = template.format(**filled)
         problem = _path_problem(name, result, template, evaluated=True)
         if problem:
-            raise ValueError(problem)
+            raise _Outside(problem)
         return result
 
     def scan_root_path(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
