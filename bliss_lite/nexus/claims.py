@@ -51,7 +51,7 @@ class ScanLock:
         if self._fd is not None:
             return
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _open_own_file(self.path, os.O_RDWR)
         except OSError as exc:
             raise NexusWriterError(
                 f"Cannot write the scans directory {os.path.dirname(self.path)} ({exc.strerror}).") from None
@@ -127,8 +127,21 @@ def claim(data_file: str, number: int, names_in_data_file: list[str]) -> int:
     return number
 
 
+def _open_own_file(path: str, flags: int) -> int:
+    """Open (creating it) a file of bliss_lite's own in a scans directory; whatever
+    else is found under its name (a FIFO, a symbolic link, a device) is removed
+    first, never opened: it could block, or lead outside the data directory."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    return os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+
+
 def write_claim(path: str) -> None:
-    with open(path, "w") as stream:
+    fd = _open_own_file(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w") as stream:
         stream.write(ondisk.me() + "\n")
 
 

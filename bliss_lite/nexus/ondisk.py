@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -163,11 +164,21 @@ def is_alive(who: dict[str, str]) -> bool:
 
 
 def read_who(path: str) -> dict[str, str]:
+    """Who a claim or lock file names (empty when it names nobody).  Only a regular
+    file is read: a FIFO or a symbolic link planted there is never opened, so
+    that reading never blocks nor leaves the scans directory."""
     try:
-        with open(path) as stream:
-            return parse_who(stream.read(200))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError:
         return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        return parse_who(os.read(fd, 200).decode("utf-8", "replace"))
+    except OSError:
+        return {}
+    finally:
+        os.close(fd)
 
 
 def open_read(path: str) -> h5py.File:
