@@ -136,3 +136,21 @@ def test_a_refused_esrf_name_changes_nothing(tmp_path: Path) -> None:
     assert "SAME True" in result.stdout
     assert "FILE " + str(data / "visitor" / "hg123") in result.stdout
     assert all(data in p.parents for p in tmp_path.rglob("*.h5") if "bl" not in p.parts)
+
+
+def test_a_field_value_with_a_control_character_or_a_backslash_refuses_the_scan(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    lines = [f"SCAN_SAVING.base_path = {str(base)!r}", 'SCAN_SAVING.add("sample", "s1")',
+             'SCAN_SAVING.template = "{session}/{sample}"',
+             'SCAN_SAVING.sample = "../x"', "loopscan(1, 0, diode)",
+             'SCAN_SAVING.sample = "a\\x07b"', "loopscan(1, 0, diode)",
+             'SCAN_SAVING.sample = "..\\\\..\\\\x"', "loopscan(1, 0, diode)"]
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin="\n".join(lines) + "\n")
+    errors = [line.split(" === ")[1] for line in result.stderr.splitlines() if line.startswith("!!!")]
+    assert errors == [
+        "ValueError: SCAN_SAVING.template evaluates to 'demo/../x', which contains '..'; the data file "
+        "must stay inside SCAN_SAVING.base_path",
+        "ValueError: SCAN_SAVING.template evaluates to 'demo/a\\x07b', which contains a control character",
+        "ValueError: SCAN_SAVING.template evaluates to 'demo/..\\\\..\\\\x', which contains a backslash; "
+        "directories are separated by '/' in SCAN_SAVING.template"], result.stderr
+    assert not any(p.is_file() for p in tmp_path.rglob("*.h5"))

@@ -50,10 +50,6 @@ _FORMATTER = string.Formatter()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class _Outside(ValueError):
-    """A template or file name that would put the data file outside base_path."""
-
-
 def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
     """Why ``text`` (the literal text of ``template`` or ``data_filename``, or its
     evaluated form) would put the data file outside ``base_path``, or None."""
@@ -238,12 +234,14 @@ class ScanSaving:
     def _check_restored(self) -> None:
         """Raise when the restored fields lead the data file outside base_path
         (a field they name that is not there yet may be added by the setup file)."""
-        try:
-            self.scan_filename()
-        except _Outside:
-            raise
-        except ValueError:
-            pass
+        for name in ("template", "data_filename"):
+            try:
+                result = self._fill(name, self._fields[name])
+            except ValueError:
+                continue
+            problem = _path_problem(name, result, self._fields[name], evaluated=True)
+            if problem:
+                raise ValueError(problem)
 
     @staticmethod
     def _check_added_value(key: str, value: Any) -> None:
@@ -338,6 +336,15 @@ class ScanSaving:
 
     def _eval(self, name: str, template: str, scan_name: str | None = None,
               scan_number: int | None = None) -> str:
+        result = self._fill(name, template, scan_name, scan_number)
+        problem = _path_problem(name, result, template, evaluated=True)
+        if problem:
+            raise ValueError(problem)
+        return result
+
+    def _fill(self, name: str, template: str, scan_name: str | None = None,
+              scan_number: int | None = None) -> str:
+        """``template`` with its fields' values (unchecked)."""
         values = self._values(scan_name, scan_number)
         filled = {}
         for _, field, spec, conv in _FORMATTER.parse(template):
@@ -350,11 +357,7 @@ class ScanSaving:
                 raise ValueError(f"SCAN_SAVING.{name} refers to unknown field '{key}' "
                                  f"(add it with SCAN_SAVING.add('{key}', value))")
             filled[key] = values[key]()
-        result = template.format(**filled)
-        problem = _path_problem(name, result, template, evaluated=True)
-        if problem:
-            raise _Outside(problem)
-        return result
+        return template.format(**filled)
 
     def scan_root_path(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
         """``root_path`` for a scan of that name and number."""
