@@ -155,3 +155,30 @@ def test_a_saved_value_its_object_refuses_is_ignored_with_one_warning(tmp_path, 
     assert "demo.json" not in outputs[1].replace(f"in {state / 'demo.json'}", "")
     assert "SAVING {session}/ /tmp/scans/demo/data.h5" in outputs[0]
     assert "ROIS ['r1']" in outputs[0] and "Traceback" not in outputs[0]
+
+
+def test_fifos_where_the_state_and_the_shell_lock_belong_never_hang_the_start(tmp_path, monkeypatch):
+    pexpect = pytest.importorskip("pexpect")
+    from test_shell import Terminal
+
+    state = tmp_path / "state"
+    state.mkdir()
+    os.mkfifo(state / "demo.json")
+    os.mkfifo(state / "demo.shell.lock")
+    monkeypatch.setenv("BLISS_LITE_STATE_DIR", str(state))
+    terminal = Terminal("-s", "demo", cwd=tmp_path)
+    try:
+        shown = terminal.expect("DEMO [1]: ", timeout=120)
+        assert (f"Warning: the saved state {state / 'demo.json'} was damaged (it is not a regular file; "
+                "every object starts with its configuration values) and is recreated empty, the "
+                "damaged file is kept as demo.json.corrupt") in shown
+        assert "Traceback" not in shown
+        terminal.type("print('ROBY', roby.position)")
+        terminal.expect("ROBY 0.0", timeout=60)
+        terminal.type("exit()")
+        terminal.expect("Do you really want to exit", timeout=60)
+        terminal.type("y")
+        terminal.child.expect(pexpect.EOF, timeout=60)
+    finally:
+        terminal.close()
+    assert (state / "demo.json").is_file() and not (state / "demo.json").is_symlink()

@@ -28,14 +28,13 @@ from __future__ import annotations
 import os
 import re
 import socket
-import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 import h5py
 
-from bliss_lite._common import pid_alive
+from bliss_lite._common import pid_alive, read_file
 
 #: Objects in the HDF5 1.10 format (readable by HDF5 >= 1.10), which SWMR needs.
 LIBVER = ("v110", "latest")
@@ -164,21 +163,12 @@ def is_alive(who: dict[str, str]) -> bool:
 
 
 def read_who(path: str) -> dict[str, str]:
-    """Who a claim or lock file names (empty when it names nobody).  Only a regular
-    file is read: a FIFO or a symbolic link planted there is never opened, so
-    that reading never blocks nor leaves the scans directory."""
+    """Who a claim or lock file names (empty when it names nobody).  A FIFO or a
+    symbolic link planted there is never read (it could block, or lead outside)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        return parse_who(read_file(path, 200, follow_links=False).decode("utf-8", "replace"))
     except OSError:
         return {}
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return {}
-        return parse_who(os.read(fd, 200).decode("utf-8", "replace"))
-    except OSError:
-        return {}
-    finally:
-        os.close(fd)
 
 
 def open_read(path: str) -> h5py.File:
