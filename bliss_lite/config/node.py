@@ -134,3 +134,18 @@ class ConfigNode(dict):
                 err = self.error(f"unknown key '{key}' (did you mean '{close[0]}'?)", key)
                 warnings.append(str(err))
         return warnings
+
+
+_new_dict = dict.__new__
+
+
+def new_node(filename: str, line: int, parent: ConfigNode | None) -> ConfigNode:
+    """An empty ConfigNode, made as the YAML readers need it: without the keyword
+    handling of ``ConfigNode(...)``, which costs four times as much."""
+    node = _new_dict(ConfigNode)
+    node.filename = filename
+    node.line = line
+    node.key_lines = {}
+    node.parent = parent
+    node.inherited = set()
+    return node

@@ -144,7 +144,8 @@ class _TreeReader:
         objects (not the sessions: their keys are their own) go to ``found``."""
         if isinstance(value, list):
             for item in value:
-                self.index(item, found)
+                if isinstance(item, (ConfigNode, list)):
+                    self.index(item, found)
             return
         if not isinstance(value, ConfigNode):
             return
