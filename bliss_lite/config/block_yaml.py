@@ -46,6 +46,8 @@ _QUOTED_KEY = re.compile(r"""(?:'((?:[^']|'')*)'|"([^"\\]*)") *:(?: +|$)""")
 # A one-line flow collection splits into tokens at these: punctuation, ': ' and
 # quoted scalars; what is between them is a plain scalar (or nothing).
 _FLOW_SPLIT = re.compile(r""" *([\[\]{},]|:(?= )|'(?:[^']|'')*'|"[^"\\]*") *""")
+_FLOW_PUNCTUATION = {"[": "open", "{": "open", "]": "close", "}": "close", ",": ",",
+                     ":": ":"}
 _NONE = object()
 
 
@@ -102,9 +104,20 @@ class _Reader:
         root: Any = _NONE
         filename = self.filename
         keys, values = self.keys, self.values
-        number = 0
-        for indent_text, dash, key_text, rest in rows:
-            number += 1
+        for number, (indent_text, dash, key_text, rest) in enumerate(rows, 1):
+            if key_text and not dash and stack:
+                # The most common line: "key: value" in the mapping of the line before,
+                # with a key and value seen before.
+                frame = stack[-1]
+                if frame.indent == len(indent_text) and frame.is_map and frame.pending is _NONE:
+                    key = keys.get(key_text, _NONE)
+                    value = values.get(rest, _NONE)
+                    if key is not _NONE and value is not _NONE:
+                        node = frame.value
+                        if key not in node:
+                            node[key] = value
+                            node.key_lines[key] = number
+                            continue
             if not dash and not key_text:
                 if not rest or rest[0] == "#":
                     continue          # a blank or comment line
@@ -252,78 +265,96 @@ class _Reader:
             if comment < 0 or "'" in text or '"' in text or "#" in text[:comment]:
                 raise _Declined
             text = text[:comment].rstrip(" ")
+        if "'" in text or '"' in text:
+            tokens = _FLOW_SPLIT.split(text)
+        else:   # the same split, made by str methods at a quarter of the cost
+            tokens = text.replace(", ", ",").replace(",", "\0,\0").replace("[", "\0[\0").replace("]", "\0]\0") \
+                .replace("{", "\0{\0").replace("}", "\0}\0").replace(": ", "\0:\0").split("\0")
         plains = self.flow_plains
-        stack: list[Any] = []      # the open collections
-        keys: list[Any] = []       # per open collection: a mapping's key waiting
+        filename = self.filename
+        stack: list[tuple[Any, bool, ConfigNode | None]] = []   # the enclosing collections
+        top: Any = None            # the collection being read
+        top_is_map = False
+        key: Any = _NONE           # the key in ``top`` waiting for its value
         result: Any = _NONE
         expect_value = False       # after the ':' of a mapping entry
         after_item = False         # after an item (a ',' or a close comes next)
-        for token in _FLOW_SPLIT.split(text):
+        punctuation = _FLOW_PUNCTUATION.get
+        for token in tokens:
             if not token:
                 continue
             first = token[0]
-            if result is not _NONE:
-                raise _Declined       # text after the collection
-            if first == "[" or first == "{":
-                if after_item or (stack and type(stack[-1]) is ConfigNode
-                                  and not expect_value):
-                    raise _Declined   # a collection as a key, or two items in a row
-                if first == "[":
-                    value: Any = []
+            if first == " ":
+                token = token.strip(" ")
+                if not token:
+                    continue
+                first = token[0]
+            kind = punctuation(first)
+            if kind is None:
+                if after_item or top is None:
+                    raise _Declined   # two scalars in a row, or text after the collection
+                if first == "'":
+                    scalar = token[1:-1].replace("''", "'")
+                elif first == '"':
+                    scalar = token[1:-1]
                 else:
-                    value = new_node(self.filename, number, _owner(stack, owner))
-                if stack:
-                    _add(stack[-1], keys, value)
-                stack.append(value)
-                keys.append(_NONE)
-                if len(stack) > _MAX_FLOW_DEPTH:
-                    raise _Declined
+                    scalar = plains.get(token, _NONE)
+                    if scalar is _NONE:
+                        if (first in _NOT_PLAIN_START or first == "-" and token[1:2] in ("", " ")
+                                or ":" in token or token == "<<"):
+                            raise _Declined
+                        scalar = plains[token] = plain_value(token)
+                if not top_is_map:
+                    top.append(scalar)
+                elif expect_value:
+                    top[key] = scalar
+                    top.key_lines[key] = number
+                    key = _NONE
+                    expect_value = False
+                else:
+                    if key is not _NONE or scalar in top:
+                        raise _Declined   # two keys in a row, or a key given twice
+                    key = scalar          # its ':' comes next
+                    continue
+                after_item = True
+            elif kind == "open":
+                if after_item or result is not _NONE or (top_is_map and not expect_value):
+                    raise _Declined   # a collection as a key, or two items in a row
+                value: Any = [] if first == "[" else new_node(filename, number, owner)
+                if top is not None:
+                    if top_is_map:
+                        top[key] = value
+                        top.key_lines[key] = number
+                        key = _NONE
+                    else:
+                        top.append(value)
+                    stack.append((top, top_is_map, owner))
+                    if len(stack) > _MAX_FLOW_DEPTH:
+                        raise _Declined
+                top = value
+                top_is_map = first == "{"
+                if top_is_map:
+                    owner = value
                 expect_value = after_item = False
-                continue
-            if not stack:
-                raise _Declined
-            if first == ",":
-                if not after_item or expect_value:
+            elif kind == "close":
+                if top is None or (first == "}") != top_is_map or expect_value \
+                        or key is not _NONE:
+                    raise _Declined   # a mismatched close, or a key without a value
+                if stack:
+                    top, top_is_map, owner = stack.pop()
+                else:
+                    result = top
+                    top = None
+                after_item = True
+            elif kind == ",":
+                if not after_item or top is None:
                     raise _Declined
                 after_item = False
-                continue
-            if first == "]" or first == "}":
-                top = stack.pop()
-                if (first == "]") != (type(top) is list) or expect_value \
-                        or keys.pop() is not _NONE:
-                    raise _Declined   # a mismatched close, or a key without a value
-                if not stack:
-                    result = top
-                after_item = True
-                continue
-            if first == ":":
-                if type(stack[-1]) is not ConfigNode or keys[-1] is _NONE or expect_value:
+            else:   # ':'
+                if not top_is_map or key is _NONE or expect_value:
                     raise _Declined
                 expect_value = True
-                continue
-            if after_item:
-                raise _Declined       # two scalars in a row
-            if first == "'":
-                scalar = token[1:-1].replace("''", "'")
-            elif first == '"':
-                scalar = token[1:-1]
-            else:
-                scalar = plains.get(token, _NONE)
-                if scalar is _NONE:
-                    if (first in _NOT_PLAIN_START or first == "-" and token[1:2] in ("", " ")
-                            or ":" in token or token == "<<"):
-                        raise _Declined
-                    scalar = plains[token] = plain_value(token)
-            top = stack[-1]
-            if type(top) is ConfigNode and not expect_value:
-                if keys[-1] is not _NONE or scalar in top:
-                    raise _Declined   # two keys in a row, or a key given twice
-                keys[-1] = scalar     # its ':' comes next
-                continue
-            _add(top, keys, scalar)
-            expect_value = False
-            after_item = True
-        if stack or result is _NONE:
+        if top is not None or result is _NONE:
             raise _Declined
         return result
 
@@ -343,22 +374,3 @@ def _quoted_key(text: str) -> tuple[str, str]:
     single = match.group(1)
     key = single.replace("''", "'") if single is not None else match.group(2)
     return key, text[match.end():]
-
-
-def _owner(stack: list[Any], owner: ConfigNode | None) -> ConfigNode | None:
-    for value in reversed(stack):
-        if type(value) is ConfigNode:
-            return value
-    return owner
-
-
-def _add(top: Any, keys: list[Any], value: Any) -> None:
-    if type(top) is list:
-        top.append(value)
-        return
-    key = keys[-1]
-    if key is _NONE:
-        raise _Declined
-    top[key] = value
-    top.key_lines[key] = top.line
-    keys[-1] = _NONE

@@ -290,7 +290,7 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"malformed YAML ({exc})", filename) from None
         _link_parents(data, None, set())
+        return data, builder.warnings
     finally:
         if collecting:
             gc.enable()
-    return data, builder.warnings

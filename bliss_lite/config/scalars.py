@@ -26,6 +26,8 @@ _INT_TAG = YAML_TAG + "int"
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 _PLAIN_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+# floats that Python's float() reads as PyYAML would (no '_', no ':', no '.inf')
+_PLAIN_FLOAT = re.compile(r"^[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?$")
 
 
 class ScalarError(ValueError):
@@ -65,6 +67,8 @@ def plain_value(text: str) -> Any:
         return text
     if tag == _INT_TAG and _PLAIN_INT.match(text):
         return int(text)
+    if tag == _FLOAT_TAG and _PLAIN_FLOAT.match(text):
+        return float(text)
     return tagged_value(tag, text)
 
 
