@@ -83,6 +83,19 @@ def test_fifos_and_links_planted_in_the_scans_directory_never_hang_nor_lead_outs
                                  scan.get_data()["diode3"])
 
 
+def test_a_deep_or_too_long_base_path(session, tmp_path):
+    deep = str(tmp_path / "deep") + "/d" * 1500    # deeper than Python's recursion limit
+    session["SCAN_SAVING"].base_path = deep
+    assert session["loopscan"](2, 0.01, session["diode3"]).filename == f"{deep}/demo/data.h5"
+    too_long = str(tmp_path / "long") + "/d" * 2100
+    session["SCAN_SAVING"].base_path = too_long
+    with pytest.raises(NexusWriterError) as error:
+        session["loopscan"](2, 0.01, session["diode3"])
+    message = str(error.value)
+    assert message.startswith(f"Cannot create the data directory {tmp_path / 'long'}/d/d/")
+    assert message.endswith(" (File name too long).")
+
+
 def test_a_file_system_turned_read_only(session, tmp_path):
     mount_point = tmp_path / "ro"
     mount_point.mkdir()

@@ -44,6 +44,12 @@ REFUSED = {
         "contains a backslash; directories are separated by '/' in SCAN_SAVING.template",
     'SCAN_SAVING.data_filename = ""':
         "SCAN_SAVING.data_filename '' is not a file name",
+    'SCAN_SAVING.data_filename = "a" * 250':
+        "is too long (250 bytes; a data file name takes at most 249)",
+    'SCAN_SAVING.template = "x/" * 3000':
+        "is too long (6000 bytes; at most 2048)",
+    'SCAN_SAVING.template = "{session}/" + "d" * 256':
+        "holds a directory name longer than 255 bytes",
 }
 
 
@@ -154,3 +160,10 @@ def test_a_field_value_with_a_control_character_or_a_backslash_refuses_the_scan(
         "ValueError: SCAN_SAVING.template evaluates to 'demo/..\\\\..\\\\x', which contains a backslash; "
         "directories are separated by '/' in SCAN_SAVING.template"], result.stderr
     assert not any(p.is_file() for p in tmp_path.rglob("*.h5"))
+
+
+def test_the_data_file_name_bound_leaves_room_for_the_scans_directory() -> None:
+    from bliss_lite.nexus import ondisk
+    from bliss_lite.scanning import scan_saving
+
+    assert scan_saving.SCANS_DIR_SUFFIX == ondisk.SCANS_SUFFIX

@@ -192,6 +192,23 @@ def _probe(directory: str) -> None:
         raise _unwritable(directory, exc) from None
 
 
+def _makedirs(directory: str) -> None:
+    """``os.makedirs(directory, exist_ok=True)``, one level after the other (no
+    recursion, whatever the depth)."""
+    missing = []
+    while not os.path.exists(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:     # made meanwhile (by another process)
+            pass
+
+
 def check_target(filename: str) -> None:
     """Refuse a data file path bliss_lite cannot write (see the module doc); create
     the data directory and the scans directory."""
@@ -199,7 +216,7 @@ def check_target(filename: str) -> None:
         raise NexusWriterError(f"The data file name {filename!r} contains a NUL character.")
     directory = os.path.dirname(filename) or "."
     try:
-        os.makedirs(directory, exist_ok=True)
+        _makedirs(directory)
     except OSError as exc:
         where = exc.filename or directory
         if exc.errno == errno.EROFS:
@@ -212,6 +229,8 @@ def check_target(filename: str) -> None:
             st = os.lstat(path)
         except FileNotFoundError:
             continue
+        except OSError as exc:      # a name too long, say
+            raise NexusWriterError(f"Cannot use the {what} {path} ({exc.strerror}).") from None
         if stat.S_ISLNK(st.st_mode):
             raise NexusWriterError(
                 f"The {what} {path} is a symbolic link (to {os.readlink(path)}): "

@@ -48,6 +48,11 @@ DATA_POLICY_KEYS = frozenset({
 })
 _FORMATTER = string.Formatter()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: the longest file name and path Linux file systems take (bytes)
+NAME_MAX, PATH_MAX = 255, 4096
+#: what the NeXus writer appends to the data file's name for its scans directory
+#: (``bliss_lite.nexus.ondisk.SCANS_SUFFIX``, not imported here: it brings h5py)
+SCANS_DIR_SUFFIX = "_scans"
 
 
 def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
@@ -66,7 +71,14 @@ def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> 
             return f"{subject}contains a path separator; put directories in SCAN_SAVING.template"
         if text in ("", ".", ".."):
             return f"{subject}is not a file name"
+        longest = NAME_MAX - len(SCANS_DIR_SUFFIX)
+        if len(text.encode()) > longest:
+            return f"{subject}is too long ({len(text.encode())} bytes; a data file name takes at most {longest})"
         return None
+    if len(text.encode()) > PATH_MAX // 2:
+        return f"{subject}is too long ({len(text.encode())} bytes; at most {PATH_MAX // 2})"
+    if any(len(part.encode()) > NAME_MAX for part in text.split("/")):
+        return f"{subject}holds a directory name longer than {NAME_MAX} bytes"
     if text.startswith(("/", "~")) or os.path.isabs(text):
         return f"{subject}is an absolute path; it must be relative to SCAN_SAVING.base_path"
     if ".." in text.replace(os.sep, "/").split("/"):
