@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import errno
 import os
+import re
 import stat
 import sys
 from typing import TextIO
@@ -30,6 +31,14 @@ def hdf5_name_problem(name: str) -> str | None:
     if "/" in name:
         return "slash"
     return None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_character(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL included)."""
+    return _CONTROL.search(text) is not None
 
 
 def now_iso() -> str:

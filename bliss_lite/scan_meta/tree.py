@@ -17,18 +17,16 @@ rule of SPEC 6.3 (dict into dict recurses, anything else replaces).
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 import numpy
 
-from bliss_lite._common import hdf5_name_problem
+from bliss_lite._common import has_control_character, hdf5_name_problem
 from bliss_lite.nexus.mapping import convert_value
 
 _STORABLE_KINDS = frozenset("biufcSU")
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 #: the deepest nesting of dicts (and of lists) a metadata tree may have
 MAX_DEPTH = 64
@@ -46,11 +44,6 @@ def _path_text(path: tuple) -> str:
     if len(path) > 8:   # a deep path: its start and its end
         return "/".join(map(str, path[:3])) + f"/...({len(path) - 5} more)/" + "/".join(map(str, path[-2:]))
     return "/".join(map(str, path))
-
-
-def has_control_character(text: str) -> bool:
-    """Whether ``text`` holds a control character (NUL included)."""
-    return _CONTROL.search(text) is not None
 
 
 def name_problem(name: str) -> str | None:

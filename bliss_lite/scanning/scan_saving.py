@@ -12,12 +12,11 @@ from __future__ import annotations
 import difflib
 import getpass
 import os
-import re
 import string
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from bliss_lite._common import print_warning
+from bliss_lite._common import has_control_character, print_warning
 from bliss_lite._common import COMPRESSIONS
 from bliss_lite.devices._text import table
 
@@ -47,7 +46,6 @@ DATA_POLICY_KEYS = frozenset({
     "icat_visitor_data_root", "inhouse_data_root", "icat_inhouse_data_root",
 })
 _FORMATTER = string.Formatter()
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: the longest file name and path Linux file systems take (bytes)
 NAME_MAX, PATH_MAX = 255, 4096
 #: what the NeXus writer appends to the data file's name for its scans directory
@@ -62,7 +60,7 @@ def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> 
     subject = f"{what} " if evaluated else f"{what} {value!r} "
     if "\0" in text:
         return f"{subject}contains a NUL character"
-    if _CONTROL.search(text):
+    if has_control_character(text):
         return f"{subject}contains a control character"
     if "\\" in text:
         return f"{subject}contains a backslash; directories are separated by '/' in SCAN_SAVING.template"
