@@ -69,7 +69,7 @@ def test_load_script_of_a_missing_or_broken_script(tmp_path: Path) -> None:
             "!!! === FileNotFoundError: script 'missing' of session 's' not found: "
             f"{root / 'sessions' / 'scripts' / 'missing.py'} === !!!") in out
     assert "Warning: error(s) happened during setup, setup may not be complete." in out
-    assert "PROMPT 1 False" in out and "Traceback" not in out
+    assert "PROMPT 1 True" in out and "Traceback" not in out   # printed, not raised: the setup goes on
     assert ("!!! === TypeError: load_script(): the script name must be a non-empty string, not 5 "
             "=== !!!") in out
 
