@@ -154,12 +154,33 @@ def pty_startup_case(runs: int, rows: list[dict]) -> None:
     from bench.pty_startup import time_to_prompt
 
     exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
+    import tempfile
+
     env = bytecode_env()
-    times = [time_to_prompt([exe, "-s", "demo"], env=env) for _ in range(runs + 1)][1:]
+    # the floor on this machine: IPython's own prompt, alone and after the two big
+    # imports every session needs (numpy for the devices, yaml for the configuration)
+    shell = ("from IPython.terminal.interactiveshell import TerminalInteractiveShell as T; "
+             "T.instance(banner1='', banner2='').mainloop()")
+    floors = {"IPython's own prompt on a pty (TerminalInteractiveShell, floor)": shell,
+              "the same after import numpy, yaml (floor)": "import numpy, yaml; " + shell}
+    times: list[float] = []
+    floor_times: dict[str, list[float]] = {case: [] for case in floors}
+    with tempfile.TemporaryDirectory() as ipython_dir:
+        floor_env = dict(env, IPYTHONDIR=ipython_dir)
+        for run in range(runs + 1):   # the first round is the warm-up
+            demo = time_to_prompt([exe, "-s", "demo"], env=env)
+            floor = {case: time_to_prompt([sys.executable, "-c", code], prompt=b"In [", env=floor_env)
+                     for case, code in floors.items()}
+            if run:
+                times.append(demo)
+                for case, value in floor.items():
+                    floor_times[case].append(value)
     rows.append({"case": "bliss-lite -s demo on a pty, until 'DEMO [1]:' (.pyc written, 1 warm-up)",
                  "unit": "s",
                  "bliss_lite": stats(times), "peer": "target <= 0.3 s (BLISS 2.4: 3.3 s)",
                  "ratio": ""})
+    for case, values in floor_times.items():
+        rows.append({"case": case, "unit": "s", "bliss_lite": stats(values), "peer": "", "ratio": ""})
 
 
 def fidelity_case(runs: int, rows: list[dict]) -> None:
