@@ -151,11 +151,11 @@ def config_size_case(runs: int, rows: list[dict]) -> None:
 
 
 def pty_startup_case(runs: int, rows: list[dict]) -> None:
+    import tempfile
+
     from bench.pty_startup import time_to_prompt
 
     exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
-    import tempfile
-
     env = bytecode_env()
     # the floor on this machine: IPython's own prompt, alone and after the two big
     # imports every session needs (numpy for the devices, yaml for the configuration)
