@@ -4,6 +4,7 @@ session always starts, and the user is told where (file and line) and what it me
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,7 @@ def test_ctrl_c_during_a_long_setup_gives_the_prompt(tmp_path: Path) -> None:
     terminal = Terminal("--root", str(root), "-s", "s", cwd=tmp_path)
     try:
         terminal.expect("SETUP IS RUNNING")
+        time.sleep(0.3)   # past the print (a Ctrl-C inside it names line 3): in the sleep loop
         terminal.child.sendintr()
         shown = terminal.expect("S [1]: ")
         assert "Warning: setup interrupted by Ctrl-C at sessions/s_setup.py, line 5: the setup " \
