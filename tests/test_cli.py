@@ -172,6 +172,17 @@ def test_piped_exit_status_0(tmp_path):
     assert result.stdout.rstrip().endswith("Done.")
 
 
+def test_what_start_up_made_is_frozen_out_of_the_collector_until_a_reload(tmp_path):
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin=(
+        "import gc\n"
+        "print('started', gc.get_freeze_count() > 0, gc.isenabled())\n"
+        "config.reload()\n"
+        "print('reloaded', gc.get_freeze_count())\n"))
+    assert result.returncode == 0, result.stderr
+    assert "started True True" in result.stdout
+    assert "reloaded 0" in result.stdout
+
+
 def test_no_session_prompt_mode(tmp_path):
     result = bliss_lite(cwd=tmp_path, stdin="print(sorted(n for n in ('wa', 'ascan', 'roby') if n in globals()))\n")
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import gc
 import sys
 import threading
 from pathlib import Path
@@ -96,6 +97,7 @@ class Config:
     def reload(self) -> None:
         """Read the files again; objects are created anew on their next ``get()``."""
         with self._lock:
+            gc.unfreeze()   # the shell froze the old tree at start-up: it may be collected now
             self._load()
 
     def __repr__(self) -> str:

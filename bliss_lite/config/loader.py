@@ -6,9 +6,7 @@ nested mappings know the mapping that holds them (``parent``).  Only plain YAML 
 accepted: a Python object tag (``!!python/object:...``) or any other unknown tag is a
 :class:`ConfigError` naming the file and the line.
 
-Scalars follow BLISS's loader: only ``true``/``false`` (any case style) are booleans,
-so ``status: in`` or ``mode: ON`` stay text; in addition ``1e9`` is a number, as in
-YAML 1.2 (PyYAML's YAML 1.1 rules would leave it as text).
+Scalars mean what :mod:`bliss_lite.config.scalars` says (BLISS's rules).
 
 Bounds: an alias (``*name``) shares the anchored value, never copies it, and the
 values that aliases add to a file (each alias counts the size of what it names) are
@@ -26,9 +24,11 @@ import re
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
 
-from bliss_lite.config.node import ConfigError, ConfigNode
+from bliss_lite.config.block_yaml import DECLINED, read_block_yaml
+from bliss_lite.config.node import ConfigError, ConfigNode, new_node
+from bliss_lite.config.scalars import (YAML_TAG, ScalarError, plain_value, tag_refusal,
+                                       tagged_value)
 
 __all__ = ["load_yaml", "name_near", "MAX_ALIAS_VALUES", "MAX_DEPTH"]
 
@@ -39,41 +39,9 @@ MAX_DEPTH = 200
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_YAML = "tag:yaml.org,2002:"
-_BOOL_TAG = _YAML + "bool"
-_FLOAT_TAG = _YAML + "float"
-_INT_TAG = _YAML + "int"
-_STR_TAG = _YAML + "str"
-_NULL_TAG = _YAML + "null"
-_MERGE_TAG = _YAML + "merge"
-_MAP_TAG = _YAML + "map"
-_SEQ_TAG = _YAML + "seq"
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+_MAP_TAG = YAML_TAG + "map"
+_SEQ_TAG = YAML_TAG + "seq"
 _NAME_LINE = re.compile(r"""^\s*(?:-\s*)?name\s*:\s*['"]?([^\s'"#$][^\s'"#]*)""")
-_PLAIN_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
-
-
-def _resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-    for first, items in yaml.SafeLoader.yaml_implicit_resolvers.items():
-        table[first] = [(tag, _BOOL if tag == _BOOL_TAG else regexp) for tag, regexp in items]
-    for first in "-+0123456789.":
-        table.setdefault(first, []).append((_FLOAT_TAG, _EXP_FLOAT))
-    return table
-
-
-_IMPLICIT = _resolvers()
-
-
-class _Constructor(SafeConstructor):
-    """PyYAML's constructors for the scalar types other than plain text."""
-
-
-_CONSTRUCTOR = _Constructor()
-_SCALAR_TAGS = frozenset(tag for tag in _Constructor.yaml_constructors
-                         if tag is not None and tag not in (_MAP_TAG, _SEQ_TAG)) - {
-    _YAML + "omap", _YAML + "pairs", _YAML + "set"}
 
 
 def name_near(text: str, line: int | None) -> str | None:
@@ -143,7 +111,6 @@ class _Builder:
     def document(self) -> Any:
         stack: list[_Collection] = []
         get_event = self.parser.get_event
-        implicit = _IMPLICIT
         scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
         mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
         mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
@@ -159,10 +126,7 @@ class _Builder:
                     if event.anchor is not None:
                         self.anchors[event.anchor] = (value, 1)
                 elif event.implicit[0]:  # plain text: resolved as BLISS does
-                    if not value:
-                        value = None
-                    elif value[0] in implicit:
-                        value = self.scalar(event)
+                    value = self.scalar(event)
             elif kind is mapping_start or kind is sequence_start:
                 self.check_tag(event, _MAP_TAG if kind is mapping_start else _SEQ_TAG)
                 line = event.start_mark.line + 1
@@ -170,8 +134,7 @@ class _Builder:
                     raise self.error(f"the nesting of mappings and lists is deeper than "
                                      f"{MAX_DEPTH} levels", event.start_mark)
                 if kind is mapping_start:
-                    collection = _Collection(ConfigNode(filename=self.filename, line=line),
-                                             event.anchor)
+                    collection = _Collection(new_node(self.filename, line, None), event.anchor)
                     collection.pairs = []
                 else:
                     collection = _Collection([], event.anchor)
@@ -264,43 +227,16 @@ class _Builder:
         self.refuse_tag(tag, event.start_mark)
 
     def refuse_tag(self, tag: str, mark: Any) -> None:
-        short = tag.replace(_YAML, "!!")
-        if "python/" in tag:
-            message = (f"Python object tag '{short}' is not allowed "
-                       "(configuration files are read with a safe YAML loader)")
-        else:
-            message = f"unknown YAML tag '{short}'"
-        raise self.error(message, mark)
+        raise self.error(tag_refusal(tag), mark)
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
-        value: str = event.value
         tag = event.tag
-        if tag is None or tag == "!":
-            if not event.implicit[0]:
-                return value  # quoted (or '!'): text
-            if not value:
-                return None
-            candidates = _IMPLICIT.get(value[0])
-            if candidates is None:
-                return value
-            for candidate, regexp in candidates:
-                if regexp.match(value):
-                    tag = candidate
-                    break
-            else:
-                return value
-            if tag == _INT_TAG and _PLAIN_INT.match(value):
-                return int(value)
-        if tag == _STR_TAG or tag == _MERGE_TAG:  # '<<' is a merge key where a key is
-            return value
-        if tag not in _SCALAR_TAGS:
-            self.refuse_tag(tag, event.start_mark)
-        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         try:
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise self.error(f"'{value}' is not a valid {tag.replace(_YAML, '')} ({exc})",
-                             event.start_mark) from None
+            if tag is None or tag == "!":
+                return plain_value(event.value) if event.implicit[0] else event.value
+            return tagged_value(tag, event.value)
+        except ScalarError as exc:
+            raise self.error(str(exc), event.start_mark) from None
 
 
 _MERGE = object()
@@ -329,10 +265,13 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
     in errors.  Raises :class:`ConfigError` for malformed YAML, forbidden tags and
     aliases or nesting beyond the bounds.
     """
-    builder = _Builder(text, filename)
     collecting = gc.isenabled()
     gc.disable()       # millions of new objects, no garbage: the collector only costs time
     try:
+        data = read_block_yaml(text, filename)
+        if data is not DECLINED:
+            return data, []
+        builder = _Builder(text, filename)
         try:
             data = builder.build()
         except ConfigError as exc:
@@ -351,7 +290,7 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"malformed YAML ({exc})", filename) from None
         _link_parents(data, None, set())
+        return data, builder.warnings
     finally:
         if collecting:
             gc.enable()
-    return data, builder.warnings

@@ -144,7 +144,8 @@ class _TreeReader:
         objects (not the sessions: their keys are their own) go to ``found``."""
         if isinstance(value, list):
             for item in value:
-                self.index(item, found)
+                if isinstance(item, (ConfigNode, list)):
+                    self.index(item, found)
             return
         if not isinstance(value, ConfigNode):
             return
@@ -195,10 +196,11 @@ def holder_of(node: ConfigNode) -> ConfigNode | None:
 
 
 def _apply_defaults(node: ConfigNode, defaults: dict[str, Any]) -> None:
-    for key, value in defaults.items():
-        if key not in node:
-            node[key] = value
-            node.inherited.add(key)
+    added = [key for key in defaults if key not in node]
+    if added:
+        for key in added:
+            node[key] = defaults[key]
+        node.inherited = node.inherited.union(added)
 
 
 def load_tree(root: Path) -> LoadedTree:

@@ -7,8 +7,11 @@ machinery, and the piped mode must not pay for IPython.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from bliss_lite._version import __version__
@@ -144,6 +147,23 @@ def _line_buffered(stream) -> None:
             pass
 
 
+@contextlib.contextmanager
+def _long_lived() -> Iterator[None]:
+    """Around the session's start: what it makes (the configuration tree, a million
+    objects for a 10 MB file, the devices, the namespace) lives as long as the
+    session.  The cyclic collector is paused meanwhile and those objects are frozen
+    out of its sight afterwards, so that no collection scans them again -- not during
+    start-up, nor later in the middle of a scan.  ``Config.reload()`` unfreezes them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
 def run_session(name: str | None, cli_root: str | None, script: str | None,
                 force: bool = False, redis: str | None = None, insecure: bool = False) -> int:
     """Open the session, then run the script, the piped commands or the shell."""
@@ -176,7 +196,9 @@ def run_session(name: str | None, cli_root: str | None, script: str | None,
         if note:
             print(note, file=sys.stderr)
     try:
-        session = open_session(name, cli_root, protect=True, data_redis=redis, insecure=insecure)
+        with _long_lived():
+            session = open_session(name, cli_root, protect=True, data_redis=redis,
+                                   insecure=insecure)
     except BaseException as exc:
         if lock is not None:
             lock.release()
