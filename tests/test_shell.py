@@ -276,3 +276,11 @@ def test_deferred_lexer_builds_the_real_one_after_an_empty_line():
         return deferred.ready
 
     assert asyncio.run(first_prompt())
+
+
+def test_ipython_shell_is_frozen_out_of_the_collector_which_still_runs(demo):
+    # made while the collector was paused (start-up time), then frozen like the session
+    demo.type("import gc; print('FROZEN', not any(o is get_ipython() for o in gc.get_objects()), "
+              "gc.isenabled())")
+    demo.expect("FROZEN True True")
+    demo.expect("DEMO [2]: ")

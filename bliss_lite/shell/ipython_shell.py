@@ -257,11 +257,13 @@ def make_shell(session: "Session") -> BlissShell:
     return shell
 
 
-def run_shell(session: "Session") -> int:
-    """Run the interactive shell until ``exit`` / Ctrl-D; returns the exit status."""
+def run_shell(session: "Session", shell: BlissShell | None = None) -> int:
+    """Run the interactive shell (``make_shell(session)`` unless given) until ``exit`` /
+    Ctrl-D; returns the exit status."""
     from bliss_lite.commands.logbook import restore_log_stdout
 
-    shell = make_shell(session)
+    if shell is None:
+        shell = make_shell(session)
     restore_log_stdout()
     try:
         shell.mainloop()
