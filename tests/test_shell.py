@@ -248,8 +248,9 @@ def test_typed_code_is_coloured_though_the_first_prompt_is_drawn_without_the_lex
         child.send("import os")
         child.expect_exact(b"os")
         raw = child.before
-        # the keyword is drawn in a colour of its own (an SGR sequence right before it)
-        assert re.search(rb"\x1b\[[0-9;]*m(import)", raw), raw[-300:]
+        # the keyword is drawn in a colour of its own (an SGR sequence setting a foreground
+        # colour right before it; uncoloured text comes after a bare reset, ESC[0m)
+        assert re.search(rb"\x1b\[[0-9;]*;3[0-9][0-9;]*mimport", raw), raw[-300:]
     finally:
         child.terminate(force=True)
         child.close()
