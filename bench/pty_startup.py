@@ -10,8 +10,11 @@ import signal
 import time
 
 
-def time_to_prompt(command: list[str], prompt: bytes = b"DEMO [", timeout: float = 60.0) -> float:
-    env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
+def time_to_prompt(command: list[str], prompt: bytes = b"DEMO [", timeout: float = 60.0,
+                   env: dict[str, str] | None = None) -> float:
+    """Seconds until ``prompt`` shows; ``env`` is the child's environment (default: this
+    process's), always with cursor-position requests off and TERM=xterm."""
+    env = dict(os.environ if env is None else env, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:                                        # the child: the shell

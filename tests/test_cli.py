@@ -43,6 +43,17 @@ def test_version_does_not_import_the_session_machinery(tmp_path):
     assert "heavy: []" in result.stdout, result.stdout + result.stderr
 
 
+def test_the_demo_starts_without_what_its_prompt_does_not_need(tmp_path):
+    # start-up time (bench/ "startup"): these come at first use, or never when not enabled
+    later = ("IPython", "h5py", "numpy.random", "pygments", "silx", "blissdata", "redis",
+             "hdf5plugin", "PyQt5", "matplotlib", "bliss_lite.nexus.writer")
+    result = bliss_lite("-s", "demo", cwd=tmp_path, stdin=(
+        f"import sys; print('loaded:', [m for m in {later!r} if m in sys.modules])\n"
+        "print(rand(2, 3).shape, 0 <= rand() < 1)\n"))
+    assert "loaded: []" in result.stdout, result.stdout + result.stderr
+    assert "(2, 3) True" in result.stdout, result.stdout + result.stderr
+
+
 def test_show_sessions_of_the_demo(tmp_path):
     result = bliss_lite("-S", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

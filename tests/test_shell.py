@@ -246,3 +246,51 @@ def test_an_unusable_state_directory_is_no_crash(tmp_path, monkeypatch):
         terminal.expect(" Out [1]: 42")
     finally:
         terminal.close()
+
+
+def test_typed_code_is_coloured_though_the_first_prompt_is_drawn_without_the_lexer(tmp_path):
+    env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
+    child = pexpect.spawn(COMMAND[0], COMMAND[1:] + ["-s", "demo"], cwd=str(tmp_path), env=env,
+                          dimensions=(50, 200), timeout=30)
+    try:
+        child.expect_exact(b"]: ")
+        child.send("import os")
+        child.expect_exact(b"os")
+        raw = child.before
+        # the keyword is drawn in a colour of its own (an SGR sequence setting a foreground
+        # colour right before it; uncoloured text comes after a bare reset, ESC[0m)
+        assert re.search(rb"\x1b\[[0-9;]*;3[0-9][0-9;]*mimport", raw), raw[-300:]
+    finally:
+        child.terminate(force=True)
+        child.close()
+
+
+def test_deferred_lexer_builds_the_real_one_after_an_empty_line():
+    import asyncio
+
+    from IPython.terminal.ptutils import IPythonPTLexer
+    from prompt_toolkit.document import Document
+
+    from bliss_lite.shell.ipython_shell import DeferredLexer
+
+    lexer = DeferredLexer(IPythonPTLexer())
+    assert lexer.lex_document(Document(""))(0) == []
+    assert not lexer.ready           # outside an event loop: built at the first text
+    tokens = lexer.lex_document(Document("for x in y: pass"))(0)
+    assert lexer.ready and any("keyword" in style for style, _text in tokens)
+
+    async def first_prompt() -> bool:
+        deferred = DeferredLexer(IPythonPTLexer())
+        deferred.lex_document(Document(""))
+        await asyncio.sleep(0)       # the next turn of the loop, before any key
+        return deferred.ready
+
+    assert asyncio.run(first_prompt())
+
+
+def test_ipython_shell_is_frozen_out_of_the_collector_which_still_runs(demo):
+    # made while the collector was paused (start-up time), then frozen like the session
+    demo.type("import gc; print('FROZEN', not any(o is get_ipython() for o in gc.get_objects()), "
+              "gc.isenabled())")
+    demo.expect("FROZEN True True")
+    demo.expect("DEMO [2]: ")

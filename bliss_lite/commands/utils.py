@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 __all__ = ["sleep", "date", "pprint", "countdown", "bench", "clear", "prdef", "info",
            "print_html", "print_ansi", "text_block", "TextBlock", "test_color_styles",
            "feedback_info", "feedback_info_str", "pon", "poff", "time_profile",
-           "greenlets_tree", "greenlets_monitor", "duration_text"]
+           "greenlets_tree", "greenlets_monitor", "duration_text", "rand"]
 
 
 def sleep(seconds: float = 0, ref: bool = True) -> None:
@@ -33,6 +33,19 @@ def sleep(seconds: float = 0, ref: bool = True) -> None:
         ref: accepted for compatibility with gevent.sleep; no effect
     """
     time.sleep(max(float(seconds), 0.0))
+
+
+def rand(*shape: int) -> Any:
+    """Random values uniform in [0, 1), as ``numpy.random.rand``: ``rand()`` is one
+    float, ``rand(3)`` an array of 3, ``rand(2, 4)`` a 2 x 4 array.  (numpy.random is
+    imported at the first call, not at every start of the shell.)
+
+    Args:
+        shape: the dimensions of the array; none for a single float
+    """
+    from numpy.random import rand as numpy_rand
+
+    return numpy_rand(*shape)
 
 
 def duration_text(seconds: float) -> str:

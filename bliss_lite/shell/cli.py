@@ -150,10 +150,11 @@ def _line_buffered(stream) -> None:
 @contextlib.contextmanager
 def _long_lived() -> Iterator[None]:
     """Around the session's start: what it makes (the configuration tree, a million
-    objects for a 10 MB file, the devices, the namespace) lives as long as the
-    session.  The cyclic collector is paused meanwhile and those objects are frozen
-    out of its sight afterwards, so that no collection scans them again -- not during
-    start-up, nor later in the middle of a scan.  ``Config.reload()`` unfreezes them."""
+    objects for a 10 MB file, the devices, the namespace; the modules it imports and,
+    in a terminal, IPython's shell) lives as long as the session.  The cyclic
+    collector is paused meanwhile and those objects are frozen out of its sight
+    afterwards, so that no collection scans them again -- not during start-up, nor
+    later in the middle of a scan.  ``Config.reload()`` unfreezes them."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -167,8 +168,9 @@ def _long_lived() -> Iterator[None]:
 def run_session(name: str | None, cli_root: str | None, script: str | None,
                 force: bool = False, redis: str | None = None, insecure: bool = False) -> int:
     """Open the session, then run the script, the piped commands or the shell."""
-    from bliss_lite.config import ConfigError
-    from bliss_lite.session import SessionNotFoundError, open_session
+    with _long_lived():       # modules live as long as the process
+        from bliss_lite.config import ConfigError
+        from bliss_lite.session import SessionNotFoundError, open_session
 
     if script is not None and not os.path.isfile(script):
         return _error(f"cannot run script '{script}': no such file")
@@ -214,9 +216,11 @@ def run_session(name: str | None, cli_root: str | None, script: str | None,
             if script is not None:
                 return runner.run_file(Path(script))
             return runner.run_lines(sys.stdin)
-        from bliss_lite.shell.ipython_shell import run_shell
+        with _long_lived():   # IPython (its modules and the shell) as well
+            from bliss_lite.shell.ipython_shell import make_shell, run_shell
 
-        return run_shell(session)
+            shell = make_shell(session)
+        return run_shell(session, shell)
     finally:
         session.close()
         if lock is not None:

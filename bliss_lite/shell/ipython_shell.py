@@ -14,6 +14,7 @@ Imported only for the interactive mode: IPython is the slowest import we have.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.formatters import PlainTextFormatter, catch_format_error
 from IPython.terminal.interactiveshell import TerminalInteractiveShell
 from IPython.terminal.prompts import Prompts
+from prompt_toolkit.document import Document
+from prompt_toolkit.lexers import Lexer
 from pygments.token import Token
 from traitlets.config import Config as TraitletsConfig
 
@@ -33,7 +36,7 @@ from bliss_lite.shell.info import info_text
 if TYPE_CHECKING:
     from bliss_lite.session import Session
 
-__all__ = ["BlissPrompts", "BlissShell", "InfoFormatter", "run_shell"]
+__all__ = ["BlissPrompts", "BlissShell", "DeferredLexer", "InfoFormatter", "run_shell"]
 
 Tokens = list[tuple[Any, str]]  # (pygments token type, text)
 
@@ -90,6 +93,34 @@ class InfoFormatter(PlainTextFormatter):
         if text is not None:
             return text
         return super().__call__(obj)
+
+
+class DeferredLexer(Lexer):
+    """IPython's syntax colouring, built when there is text to colour.
+
+    Building it (pygments compiles about a hundred regular expressions) was the largest
+    part of drawing the first prompt; an empty line has nothing to colour, so the first
+    prompt is drawn without it and the lexer is built right after, before the first key
+    is handled."""
+
+    def __init__(self, lexer: Lexer) -> None:
+        self.lexer = lexer
+        self.ready = False
+
+    def lex_document(self, document: Document) -> Any:
+        if not self.ready and not document.text:
+            try:
+                asyncio.get_running_loop().call_soon(self.warm_up)
+            except RuntimeError:    # no event loop: built at the first text
+                pass
+            return lambda lineno: []
+        self.ready = True
+        return self.lexer.lex_document(document)
+
+    def warm_up(self) -> None:
+        if not self.ready:
+            self.ready = True
+            self.lexer.lex_document(Document(""))
 
 
 class BlissShell(TerminalInteractiveShell):
@@ -152,6 +183,10 @@ class BlissShell(TerminalInteractiveShell):
     def _extra_prompt_options(self) -> dict:
         options = super()._extra_prompt_options()
         options["bottom_toolbar"] = self._bottom_toolbar
+        lexer = getattr(self, "_deferred_lexer", None)   # asked for at every prompt
+        if lexer is None:
+            lexer = self._deferred_lexer = DeferredLexer(options["lexer"])
+        options["lexer"] = lexer
         return options
 
     def showtraceback(self, exc_tuple: Any = None, filename: str | None = None,
@@ -222,11 +257,13 @@ def make_shell(session: "Session") -> BlissShell:
     return shell
 
 
-def run_shell(session: "Session") -> int:
-    """Run the interactive shell until ``exit`` / Ctrl-D; returns the exit status."""
+def run_shell(session: "Session", shell: BlissShell | None = None) -> int:
+    """Run the interactive shell (``make_shell(session)`` unless given) until ``exit`` /
+    Ctrl-D; returns the exit status."""
     from bliss_lite.commands.logbook import restore_log_stdout
 
-    shell = make_shell(session)
+    if shell is None:
+        shell = make_shell(session)
     restore_log_stdout()
     try:
         shell.mainloop()
