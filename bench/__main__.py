@@ -139,13 +139,15 @@ def config_size_case(runs: int, rows: list[dict]) -> None:
 
     exe = shutil.which("bliss-lite", path=os.path.dirname(sys.executable)) or "bliss-lite"
     with tempfile.TemporaryDirectory() as tmp:
-        env_dir = Path(tmp) / "state"
+        env = dict(bytecode_env(), BLISS_LITE_STATE_DIR=str(Path(tmp) / "state"))
         for size in (1_000, 100_000, 1_000_000, 10_000_000):
             root = Path(tmp) / f"bl{size}"
             objects = write(root, size)
-            cmd = ["env", f"BLISS_LITE_STATE_DIR={env_dir}", exe, "--root", str(root), "-s", "s"]
-            times = [wall(cmd, stdin="exit()\n") for _ in range(max(2, runs // (1 + size // 2_000_000)))]
-            rows.append({"case": f"bliss-lite start-up, config of {size / 1e6:g} MB ({objects} objects)",
+            cmd = [exe, "--root", str(root), "-s", "s"]
+            repeats = max(2, runs // (1 + size // 2_000_000))
+            times = [wall(cmd, stdin="exit()\n", env=env) for _ in range(repeats + 1)][1:]
+            rows.append({"case": f"bliss-lite start-up, config of {size / 1e6:g} MB ({objects} objects, "
+                                 ".pyc written, 1 warm-up)",
                          "unit": "s (whole process)", "bliss_lite": stats(times),
                          "peer": "target: linear, <= 2 s at 10 MB", "ratio": ""})
 
