@@ -15,6 +15,7 @@ and the full loader then reads the whole file, with its bounds and its messages.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -31,10 +32,7 @@ DECLINED = object()
 _MAX_DEPTH = 100
 _MAX_FLOW_DEPTH = 50
 _PRINTABLE_ASCII = b"\n" + bytes(range(0x20, 0x7F))
-# Outside ASCII: what is not printable YAML, a YAML 1.1 line break (NEL, LS, PS) or
-# the byte order mark.
-_DECLINED_CHARS = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe"
-                             "\uff00-\ufffd\U00010000-\U0010ffff]")
+
 # One line: indent, "- ", a plain key (no ':' or '#' in it) with its ':', the rest.
 _LINE = re.compile(r"^( *)(-(?: +|$))?(?:([^\n:#'\"\[\]{}&*!|>%@`?, -][^\n:#]*):(?: +|$))?"
                    r"([^\n]*)$", re.M)
@@ -74,6 +72,14 @@ class _Frame:
         self.indentless = indentless   # a list written at the indent of its key
 
 
+@functools.cache
+def _declined_characters() -> re.Pattern[str]:
+    """Outside ASCII: what is not printable YAML, a YAML 1.1 line break (NEL, LS,
+    PS) or the byte order mark (compiled at first use: it takes 10 ms)."""
+    return re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe"
+                      "\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def read_block_yaml(text: str, filename: str) -> Any:
     """The data of ``text``, or :data:`DECLINED` when the full loader must read it."""
     if "\r" in text:
@@ -81,7 +87,7 @@ def read_block_yaml(text: str, filename: str) -> Any:
     if text.isascii():
         if text.encode("ascii").translate(None, _PRINTABLE_ASCII):
             return DECLINED
-    elif _DECLINED_CHARS.search(text):
+    elif _declined_characters().search(text):
         return DECLINED
     rows = _LINE.findall(text)
     if len(rows) != text.count("\n") + 1:
