@@ -416,6 +416,26 @@ def test_redis_down_at_start_is_one_warning(session_on, capsys):
     assert len(scan.get_data()["diode"]) == 3 and len(scan2.get_data()["diode"]) == 3
 
 
+def test_session_closed_before_its_scans_are_published_says_so(session_on):
+    """A data Redis that hangs (SIGSTOP) holds the publisher thread: closing the
+    publishing gives up after its timeout with one warning, never silently."""
+    import signal
+
+    from bliss_lite.streaming.publisher import PublishingWarning
+
+    with LocalRedis() as server:
+        session = session_on(server.url.url)
+        os.kill(server.pid, signal.SIGSTOP)
+        try:
+            scan = session.env["loopscan"](3, 0, session.env["diode"])  # queued, never waiting
+            with pytest.warns(PublishingWarning, match="had not received every scan after 0.5 s: the last "
+                                                       "ones are not completely published"):
+                session.publishing.close(timeout=0.5)
+        finally:
+            os.kill(server.pid, signal.SIGCONT)
+    assert len(scan.get_data()["diode"]) == 3
+
+
 def test_password_is_used_and_never_shown(session_on, capsys):
     with LocalRedis(password="s3cr3t-pw") as server:
         session = session_on(server.url.url)
