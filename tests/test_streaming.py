@@ -233,6 +233,7 @@ def test_bliss_lite_writer_process_with_writer_external(redis_server, session_on
     finally:
         writer.kill()
     assert writer.returncode == 0, err
+    assert "WARNING:" not in err, err  # every point of every channel was read
     assert f"Scan {second.scan_number} written to {second.filename}" in out
     with h5py.File(first.filename, "r") as f:
         m = f[f"{first.scan_number}.1/measurement"]
@@ -486,7 +487,7 @@ def _foreign_scan(server, channels, streams, end_npoints=None):
     """A scan published with blissdata itself, carrying bliss_lite's START (and END,
     when ``end_npoints`` is given) for ``channels`` but streams only for ``streams``
     (fullname -> values, each sent as one batch); not sealed, stopped nor closed
-    without an END."""
+    without an END (then ``scan.finish(npoints)`` ends it)."""
     from blissdata.streams.default import Stream
 
     from bliss_lite.events import ScanEnd, ScanKey, ScanStart
@@ -504,11 +505,16 @@ def _foreign_scan(server, channels, streams, end_npoints=None):
     for name, values in streams.items():
         writers[name].send(numpy.asarray(values, dtype="float64"))
         writers[name].join()
-    if end_npoints is not None:
+
+    def finish(npoints):
         scan.stop()
-        end = ScanEnd(key, {"title": "t", "end_reason": "SUCCESS"}, end_npoints)
+        end = ScanEnd(key, {"title": "t", "end_reason": "SUCCESS"}, npoints)
         scan.info = bliss_scan_info(end, channels, start, end)
         scan.close()
+
+    scan.finish = finish
+    if end_npoints is not None:
+        finish(end_npoints)
     return store, scan
 
 
@@ -527,6 +533,28 @@ class _Collect:
 
     def column(self, name):
         return numpy.concatenate([b.data[name] for b in self.blocks])
+
+
+def test_scan_loaded_while_it_closes_has_its_end(redis_server, monkeypatch):
+    """The same race at the other end: loaded while the session closes it, the scan is
+    CLOSED with the model of before (no END event): the END still comes from Redis."""
+    from bliss_lite.events import ChannelSpec
+    from bliss_lite.streaming.reader import read_scan
+
+    store, scan = _foreign_scan(redis_server, [ChannelSpec("a", "c:a")], {"c:a": [1.0, 2.0]})
+    real_xrevrange = store._redis.xrevrange
+
+    def closed_meanwhile(name, *args, **kwargs):  # between the model read and the state read
+        monkeypatch.setattr(store._redis, "xrevrange", real_xrevrange)
+        scan.finish(2)
+        return real_xrevrange(name, *args, **kwargs)
+
+    monkeypatch.setattr(store._redis, "xrevrange", closed_meanwhile)
+    loaded = store.load_scan(scan.key)
+    got = _Collect()
+    assert read_scan(loaded, got)
+    assert got.end.scan_info["end_reason"] == "SUCCESS" and got.end.npoints == 2
+    assert numpy.array_equal(got.column("c:a"), [1.0, 2.0])
 
 
 def test_channel_read_short_or_without_stream_is_one_warning_naming_it(redis_server):

@@ -61,11 +61,8 @@ def read_scan(scan: Any, subscriber: ScanSubscriber, poll: float = 0.5) -> bool:
         _warn(f"scan {scan.key} ({scan.info.get('title')!r}) was not published by bliss_lite: skipped")
         return False
     specs = {spec.fullname: spec for spec in start.channels}
-    if specs.keys() - scan.streams.keys():
-        # load_scan reads the model, then the state: loaded while the session prepared
-        # it, the scan can be PREPARED with the model of before (no streams).  Its
-        # state is known now, so a model read again has every stream PREPARED brought.
-        scan = scan._data_store.load_scan(scan.key)
+    if specs.keys() - scan.streams.keys():  # loaded while it was prepared
+        scan = _reloaded(scan)
     subscriber.scan_start(start)
     columns = _Columns(specs, start.key.number)
     try:
@@ -128,6 +125,9 @@ def _read_rest(scan: Any, start: ScanStart, specs: dict, columns: "_Columns",
     if not gone:
         while scan.state < ScanState.CLOSED:
             scan.update()
+        carried = scan.info.get("bliss_lite")
+        if not isinstance(carried, dict) or "end" not in carried:  # loaded while it was closed
+            scan = _reloaded(scan)
         try:
             end = _event(scan.info, "end")
         except Exception as exc:
@@ -138,6 +138,14 @@ def _read_rest(scan: Any, start: ScanStart, specs: dict, columns: "_Columns",
     elif not gone:
         columns.check_complete(end.npoints)
     return end
+
+
+def _reloaded(scan: Any) -> Any:
+    """``scan`` loaded again.  blissdata's ``load_scan`` reads a scan's model, then its
+    state: loaded while the session changed its state, a scan has the new state with
+    the model of before (PREPARED without its streams, CLOSED without the END
+    ``scan_info``).  Its state is known now, so a model read again has what it brought."""
+    return scan._data_store.load_scan(scan.key)
 
 
 def _expired(redis: Any, key: str) -> bool:
@@ -215,7 +223,8 @@ class _Columns:
     def block(self, final: bool = False) -> tuple[int, dict[str, numpy.ndarray]] | None:
         """The rows every channel has (``final``: every row any channel has, the
         others filled)."""
-        end = (max if final else min)((n for name, n in self.counts.items() if name not in self.missing), default=0)
+        read = (n for name, n in self.counts.items() if name not in self.missing)
+        end = (max if final else min)(read, default=0)
         if end <= self.emitted:
             return None
         n = end - self.emitted
