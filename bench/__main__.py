@@ -158,7 +158,7 @@ def fidelity_case(runs: int, rows: list[dict]) -> None:
 
 
 def memory_case(runs: int, rows: list[dict]) -> None:
-    for kind, writer in (("loopscan", "null"), ("loopscan", "hdf5"), ("ascan", "hdf5")):
+    for kind, writer in (("loopscan", "null"), ("loopscan", "hdf5"), ("ascan", "hdf5"), ("amesh", "hdf5")):
         results = [run_json(lite("memory", "1000000", writer, kind)) for _ in range(max(1, runs // 2))]
         rows.append({"case": f"{kind} of 1 000 000 points, diode, writer={writer}: peak RSS growth / raw data",
                      "unit": "ratio",

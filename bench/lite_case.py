@@ -2,7 +2,7 @@
 
     python bench/lite_case.py loopscan|ascan N hdf5|null
     python bench/lite_case.py fidelity
-    python bench/lite_case.py memory N hdf5|null [loopscan|ascan]
+    python bench/lite_case.py memory N hdf5|null [loopscan|ascan|amesh]
     python bench/lite_case.py metadata
     python bench/lite_case.py motion N
     python bench/lite_case.py chain|chain_generic N hdf5|null
@@ -111,8 +111,13 @@ def memory(npoints: int, writer: str, tmp: str, kind: str = "loopscan") -> dict:
     session, env = _session("bench", writer, tmp)
     if kind == "loopscan":
         build = lambda n: env["loopscan"](n, 0, env["diode"], run=False)  # noqa: E731
-    else:
+    elif kind == "ascan":
         build = lambda n: env["ascan"](env["fastm"], 0, 1, n - 1, 0, env["diode"], run=False)  # noqa: E731
+    else:   # a square mesh of about n points
+        def build(n: int):
+            side = max(2, round(n ** 0.5))
+            return env["amesh"](env["fastm"], 0, 1, side - 1, env["fastm2"], 0, 1, side - 1, 0,
+                                env["diode"], run=False)
     build(10).run()  # warm every code path once
     baseline = _rss_mb()
     scan = build(npoints)

@@ -10,7 +10,10 @@ only), so that ``nexus`` — which may import no other room — uses them too:
 from __future__ import annotations
 
 import datetime
+import errno
 import os
+import re
+import stat
 import sys
 from typing import TextIO
 
@@ -28,6 +31,14 @@ def hdf5_name_problem(name: str) -> str | None:
     if "/" in name:
         return "slash"
     return None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_character(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL included)."""
+    return _CONTROL.search(text) is not None
 
 
 def now_iso() -> str:
@@ -61,3 +72,34 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return True
     return True
+
+
+class NotAFileError(OSError):
+    """A FIFO, a device, a socket (or, not followed, a symbolic link) where a file of
+    bliss_lite's own belongs."""
+
+
+def read_file(path: "str | os.PathLike[str]", limit: int = -1, follow_links: bool = True) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit``).  Whatever else is
+    there is never read, so that reading never blocks on a FIFO planted there:
+    :class:`NotAFileError` (``IsADirectoryError`` for a directory)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow_links and os.path.islink(path):
+            raise NotAFileError(exc.errno, "a symbolic link", str(path)) from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotAFileError(errno.EINVAL, "not a regular file", str(path))
+        chunks, left = [], limit
+        while left != 0 and (chunk := os.read(fd, 1 << 20 if left < 0 else min(left, 1 << 20))):
+            chunks.append(chunk)
+            left = -1 if left < 0 else left - len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

@@ -85,8 +85,10 @@ ACCEPTED = [
     "\"@NX_class\": NXattenuator\n'quoted key': 1\n",
     "- \"@NX_class\": NXbeam_stop\n  x: 1\n",
     "a: {b: 1, c: [1, 2, {d: e}], 'f g': \"h\"}\n",
+    "names : [ $roby.name, $robz.name ]\nm: { a: 1 , b: [ x , y ] , 'c' : 2 }\n",
     "a: [ ]\nb: {}\nc: [a, b, ]\nd: {x: 1, }\n",
     "-\n  name: late\n-\n- last\n",
+    "a:\n- 1\n-\nb: 2\n",
     "a:\n  - - nested\n" if False else "a:\n  -\n    - nested\n",
     "key : spaced\nurl: http://host:80/path\nwin: C:\\dir\nhash: a#b\n",
     "root:\n    deep:\n        deeper: 1\n    back: 2\n",
@@ -217,3 +219,32 @@ def test_both_readers_agree_on_random_documents() -> None:
         results[outcome] = results.get(outcome, 0) + 1
     # the generator makes all three outcomes often enough to mean something
     assert min(results.get(k, 0) for k in ("same", "declined", "refused")) > 100, results
+
+
+MUTATIONS = list(" -:#'\"[]{},&*!|>%@`?\n\t.09aZ_~\\") + ["  ", ": ", "- ", " #", "\n  ", "\n- "]
+
+
+def mutated(rng: random.Random, text: str) -> str:
+    """``text`` with a few characters inserted, removed or re-indented."""
+    for _ in range(rng.randint(1, 4)):
+        where, roll = rng.randrange(len(text) + 1), rng.random()
+        if roll < 0.4:
+            text = text[:where] + rng.choice(MUTATIONS) + text[where:]
+        elif roll < 0.7:
+            text = text[:where] + text[where + 1:]
+        else:
+            lines = text.split("\n")
+            line = rng.randrange(len(lines))
+            lines[line] = " " * rng.randint(0, 3) + lines[line].lstrip(" ")
+            text = "\n".join(lines)
+    return text
+
+
+def test_both_readers_agree_on_mutated_configuration_files() -> None:
+    texts = [path.read_text() for path in corpus()]
+    rng = random.Random(1201)
+    results: dict[str, int] = {}
+    for _ in range(3000):
+        outcome = compare(mutated(rng, rng.choice(texts)))
+        results[outcome] = results.get(outcome, 0) + 1
+    assert min(results.get(k, 0) for k in ("same", "declined", "refused")) > 50, results

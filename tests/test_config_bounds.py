@@ -4,6 +4,7 @@ file and line; the session still starts with the rest of the configuration."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,14 @@ def test_a_large_file_loads_completely(tmp_path: Path) -> None:
     data, _ = load_yaml(text, "config/big.yml")
     assert len(data) == 20_000 and data[-1]["name"] == "obj19999"
     assert data[-1].line == 4 * 19_999 + 1 and data[-1]["extra"]["b"] == [1, 2]
+
+
+def test_a_fifo_among_the_configuration_files_never_hangs_the_start(tmp_path: Path) -> None:
+    root = write_beamline(tmp_path / "bl", {}, [])
+    os.mkfifo(root / "config" / "fifo.yml")
+    result = bliss_lite("--root", str(root), "-s", "s", cwd=tmp_path,
+                        stdin="print(good.name)\n", timeout=30)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert "config/fifo.yml: cannot read the file (not a regular file)" in out
+    assert "good\n" in result.stdout

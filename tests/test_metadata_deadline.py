@@ -13,6 +13,7 @@ import pytest
 
 from bliss_lite import open_session
 from bliss_lite import scan_meta
+from bliss_lite.scan_meta.deadline import DEFAULT_DEADLINE_S
 
 TIMINGS = ("START", "PREPARED", "END")
 _forever = threading.Event()
@@ -72,7 +73,8 @@ pexpect = pytest.importorskip("pexpect")
 
 
 @pytest.mark.parametrize("timing", TIMINGS)
-def test_ctrl_c_while_a_generator_hangs_gives_the_prompt_within_a_second(tmp_path, timing):
+def test_ctrl_c_while_a_generator_hangs_gives_the_prompt_without_waiting_for_its_deadline(
+        tmp_path, timing):
     from test_shell import Terminal
 
     demo = Terminal("-s", "demo", cwd=tmp_path)
@@ -89,7 +91,9 @@ def test_ctrl_c_while_a_generator_hangs_gives_the_prompt_within_a_second(tmp_pat
         started = time.monotonic()
         demo.child.sendintr()
         shown = demo.expect("DEMO [4]: ", timeout=10)
-        assert time.monotonic() - started < 1.0, shown
+        # well before the generator's 5 s deadline (on a quiet machine: a few tens of ms;
+        # with the machine loaded 1.4 s was seen)
+        assert time.monotonic() - started < DEFAULT_DEADLINE_S / 2, shown
         assert "Traceback" not in shown
         if timing == "START":  # refused before it started: aborted, no number consumed
             assert "ScanAbort: scan aborted" in shown

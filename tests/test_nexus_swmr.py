@@ -205,3 +205,22 @@ os._exit(9)
     assert len(done) == 1 and "cleared the 'open for writing' marks" in done[0]
     with h5py.File(filename, "r") as f:
         assert list(f["1.1"]) == []  # no end_reason, no writer/status added
+
+
+def test_recover_a_directory_from_the_command_line_after_kill_9(tmp_path):
+    filename, seen = kill_mid_scan(tmp_path, min_points=3)
+    directory = os.path.dirname(filename)
+    cli = [sys.executable, "-c", "import sys; from bliss_lite.shell.cli import main; sys.exit(main())"]
+    done = subprocess.run(cli + ["--recover", directory], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "entry 2.1: end_reason set to FAILURE" in done.stdout and "Traceback" not in done.stderr
+    with h5py.File(filename, "r") as f:
+        assert f["2.1/end_reason"].asstr()[()] == "FAILURE" and f["2.1/measurement/diode"].shape[0] >= seen
+    again = subprocess.run(cli + ["--recover", directory], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and again.stdout.strip() == f"{filename}: nothing to recover"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = subprocess.run(cli + ["--recover", str(empty)], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and refused.stderr.strip() == (
+        f"bliss-lite: cannot recover '{empty}': NexusWriterError: {empty} is a directory holding no "
+        "bliss_lite data file (give the data file, e.g. data.h5, or the directory holding it).")

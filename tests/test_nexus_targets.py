@@ -63,6 +63,39 @@ def test_a_symlink_pointing_outside_the_data_directory(session, tmp_path):
         assert list(f) == ["precious"]
 
 
+def test_fifos_and_links_planted_in_the_scans_directory_never_hang_nor_lead_outside(session, tmp_path):
+    filename = session["SCAN_SAVING"].filename
+    session["loopscan"](2, 0.01, session["diode3"])
+    scans = os.path.join(os.path.dirname(filename), "data_scans")
+    outside = tmp_path / "precious.txt"
+    outside.write_text("precious")
+    os.unlink(os.path.join(scans, ".writer.lock"))
+    os.symlink(outside, os.path.join(scans, ".writer.lock"))
+    os.mkfifo(os.path.join(scans, "2.1.claim"))
+    os.symlink(outside, os.path.join(scans, "3.1.claim"))
+    t0 = time.monotonic()
+    scan = session["loopscan"](2, 0.01, session["diode3"])
+    assert time.monotonic() - t0 < 5
+    assert outside.read_text() == "precious"
+    assert not os.path.islink(os.path.join(scans, ".writer.lock"))
+    with h5py.File(filename, "r") as f:
+        assert numpy.array_equal(f[f"{scan.scan_number}.1/measurement/diode3"][()],
+                                 scan.get_data()["diode3"])
+
+
+def test_a_deep_or_too_long_base_path(session, tmp_path):
+    deep = str(tmp_path / "deep") + "/d" * 1500    # deeper than Python's recursion limit
+    session["SCAN_SAVING"].base_path = deep
+    assert session["loopscan"](2, 0.01, session["diode3"]).filename == f"{deep}/demo/data.h5"
+    too_long = str(tmp_path / "long") + "/d" * 2100
+    session["SCAN_SAVING"].base_path = too_long
+    with pytest.raises(NexusWriterError) as error:
+        session["loopscan"](2, 0.01, session["diode3"])
+    message = str(error.value)
+    assert message.startswith(f"Cannot create the data directory {tmp_path / 'long'}/d/d/")
+    assert message.endswith(" (File name too long).")
+
+
 def test_a_file_system_turned_read_only(session, tmp_path):
     mount_point = tmp_path / "ro"
     mount_point.mkdir()

@@ -43,6 +43,9 @@ def _list_loop() -> dict:
     (_deep(1000), f"key 'a' in 'a/a/a/...({MAX_DEPTH - 6} more)/a/a' is nested deeper than "
                   f"{MAX_DEPTH} levels"),
     (_list_loop(), "value of 'l' is a list that contains itself"),
+    ({"group": {"text": "a\0b"}}, "value of 'text' in 'group' is a string holding a NUL character"),
+    ({"names": ["ok", "a\0b"]}, "value of 'names' cannot be stored (a string holding a NUL "
+                                  "character cannot be stored)"),
 ])
 def test_set_refuses_in_one_sentence(values: dict, reason: str) -> None:
     registry = ScanMeta()
@@ -50,6 +53,15 @@ def test_set_refuses_in_one_sentence(values: dict, reason: str) -> None:
         registry.instrument.set("mine", values)
     assert str(info.value) == f"cannot set 'mine' in scan_meta category 'instrument': {reason}"
     assert not registry.instrument.is_set("mine")
+
+
+def test_a_name_with_a_control_character_is_refused() -> None:
+    registry = ScanMeta()
+    with pytest.raises(ValueError) as info:
+        registry.instrument.set("mine\0", {"a": 1})
+    assert str(info.value) == ("scan_meta category 'instrument': the name 'mine\\x00' holds a "
+                               "control character")
+    assert registry.instrument.keys == []
 
 
 def test_a_tree_at_the_limit_is_accepted() -> None:
@@ -89,6 +101,8 @@ SETUP = textwrap.dedent("""
     meta.instrument.set("nul_key", nul_key)
     meta.instrument.set("copy", copy_of_scan_info)
     meta.instrument.set("good", lambda scan: {"good": {"v": 2}})
+    meta.instrument.set("nul_value", lambda scan: {"nulv": {"text": "a\\0b", "ok": 1}})
+    meta.instrument.set("boom", lambda scan: 1 / 0)
 """)
 
 
@@ -114,6 +128,9 @@ def test_failing_generators_never_cost_the_rest_of_the_end_metadata(tmp_path: Pa
                             "'instrument': dropped key 'a' in 'deep/a/a/") for w in warnings)
     assert ("WARNING: cannot generate metadata from 'nul_key' for category 'instrument': "
             "dropped key 'a\\x00b' in 'nul' contains a control character") in warnings
+    assert ("WARNING: cannot generate metadata from 'nul_value' for category 'instrument': "
+            "dropped value of 'text' in 'nulv' is a string holding a NUL character") in warnings
+    assert any("'boom'" in w and "ZeroDivisionError" in w for w in warnings), warnings
     assert any(w.startswith("WARNING: scan_meta 'instrument' entry 'changed' is not used: ")
                for w in warnings)
     filename = result.stdout.split("FILE ")[1].split()[0]
@@ -122,6 +139,7 @@ def test_failing_generators_never_cost_the_rest_of_the_end_metadata(tmp_path: Pa
         assert instrument["mystatic/v"][()] == 1 and instrument["good/v"][()] == 2
         assert instrument["arg/v"][()] == 4 and instrument["nul/fine"][()] == 2
         assert list(instrument["nul"]) == ["fine"]
+        assert list(instrument["nulv"]) == ["ok"] and f["1.1/end_reason"][()] == b"SUCCESS"
         assert "roby" in instrument["positioners_end"] and "roby" in instrument["positioners_start"]
         assert instrument["copy/title"][()] == b"loopscan 2 0"
         assert "own" not in instrument and "later" not in instrument
@@ -136,4 +154,7 @@ def test_scan_info_argument_refused_before_the_scan(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^invalid scan_info: key 'back' in 'instrument/x' holds "
                                          r"a dict that contains it \(a self-reference\)$"):
         check_scan_info({"instrument": _loop()})
+    with pytest.raises(ValueError, match=r"^invalid scan_info: value of 'v' in 'instrument/g' is a "
+                                         r"string holding a NUL character$"):
+        check_scan_info({"instrument": {"g": {"v": "a\0b"}}})
     assert scan_meta.get_user_scan_meta() is not None

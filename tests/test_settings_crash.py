@@ -71,6 +71,13 @@ HOSTILE = {
     "a NaN position": '{"axis.roby": {"dial": NaN}}',
     "a text scan counter": json.dumps({"scan_counter": "many"}),
     "a number for disabled counters": json.dumps({"mg.MG1.disabled": 3}),
+    "a JSON list": "[1, 2, 3]",
+    "a JSON number": "42",
+    "binary garbage": b"\xff\x00\x89HDF\r\n\x1a\n\x00\x17\xa1garbage",
+    "a number for MCA ROIs": json.dumps({"mca.mca1.rois": 7}),
+    "an MCA ROI ending before it starts": json.dumps({"mca.mca1.rois": {"roi1": [900, 100]}}),
+    "a text camera ROI coordinate": json.dumps(
+        {"lima.lima_simulator.roi_counters": {"r1": {"kind": "rectangle", "x": 5, "y": "a"}}}),
 }
 
 
@@ -79,7 +86,8 @@ def test_a_hostile_state_file_is_set_aside_and_objects_start_from_config(tmp_pat
     state = tmp_path / "state"
     state.mkdir()
     path = state / "demo.json"
-    path.write_text(HOSTILE[case])
+    content = HOSTILE[case]
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
     code = "print('ROBY', roby.position, roby.velocity, roby.acceleration)\nprint('MG', ACTIVE_MG.name)\n"
     env = {**os.environ, "BLISS_LITE_STATE_DIR": str(state)}
     t0 = time.monotonic()
@@ -95,7 +103,8 @@ def test_a_hostile_state_file_is_set_aside_and_objects_start_from_config(tmp_pat
     assert "Traceback" not in output and "RecursionError" not in output
     assert "ROBY 0.0 2500.0 1000.0" in result.stdout
     assert "MG MG1" in result.stdout
-    assert (state / "demo.json.corrupt").read_text() == HOSTILE[case]
+    assert (state / "demo.json.corrupt").read_bytes() == (
+        content if isinstance(content, bytes) else content.encode())
 
 
 def test_a_valid_axis_state_is_restored(tmp_path):
@@ -108,3 +117,68 @@ def test_a_valid_axis_state_is_restored(tmp_path):
                             env={**os.environ, "BLISS_LITE_STATE_DIR": str(state)})
     assert "ROBY 0.25 100.0" in result.stdout, result.stdout + result.stderr
     assert not Path(state / "demo.json.corrupt").exists()
+
+
+REFUSED_BY_THEIR_OBJECT = {
+    "scan_saving": ({"scan_saving": {"template": "../../x"}},
+                    "SCAN_SAVING.template '../../x' contains '..'; the data file must stay inside "
+                    "SCAN_SAVING.base_path", "SCAN_SAVING"),
+    "scan_saving ": ({"scan_saving": {"sample": "../../..", "template": "{sample}"}},
+                     "SCAN_SAVING.template evaluates to '../../..', which contains '..'; the data "
+                     "file must stay inside SCAN_SAVING.base_path", "SCAN_SAVING"),
+    "lima.lima_simulator.roi_counters": (
+        {"lima.lima_simulator.roi_counters": {"r9": {"kind": "rectangle", "x": -5, "y": 1, "width": 3,
+                                                     "height": 4}}},
+        "ROI 'r9': Roi coordinates must be >= 0, got (-5, 1)", "lima_simulator's roi_counters"),
+}
+
+
+@pytest.mark.parametrize("key", REFUSED_BY_THEIR_OBJECT)
+def test_a_saved_value_its_object_refuses_is_ignored_with_one_warning(tmp_path, key):
+    data, why, what = REFUSED_BY_THEIR_OBJECT[key]
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "demo.json").write_text(json.dumps(data))
+    code = ("print('SAVING', SCAN_SAVING.template, SCAN_SAVING.filename)\n"
+            "print('ROIS', sorted(lima_simulator.roi_counters.keys()))\n")
+    env = {**os.environ, "BLISS_LITE_STATE_DIR": str(state)}
+    outputs = []
+    for _ in range(2):   # said once: the next start finds the configured values saved
+        result = subprocess.run([sys.executable, "-c", "import sys; from bliss_lite.shell.cli import main; "
+                                 "sys.exit(main())", "-s", "demo"], input=code, capture_output=True,
+                                text=True, env=env, timeout=120, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout + result.stderr)
+    expected = (f"WARNING: the saved state {state / 'demo.json'}: {key.strip()!r} is refused ({why}); "
+                f"{what} starts with its configuration values")
+    assert [line for line in outputs[0].splitlines() if "demo.json" in line] == [expected], outputs[0]
+    assert "demo.json" not in outputs[1].replace(f"in {state / 'demo.json'}", "")
+    assert "SAVING {session}/ /tmp/scans/demo/data.h5" in outputs[0]
+    assert "ROIS ['r1']" in outputs[0] and "Traceback" not in outputs[0]
+
+
+def test_fifos_where_the_state_and_the_shell_lock_belong_never_hang_the_start(tmp_path, monkeypatch):
+    pexpect = pytest.importorskip("pexpect")
+    from test_shell import Terminal
+
+    state = tmp_path / "state"
+    state.mkdir()
+    os.mkfifo(state / "demo.json")
+    os.mkfifo(state / "demo.shell.lock")
+    monkeypatch.setenv("BLISS_LITE_STATE_DIR", str(state))
+    terminal = Terminal("-s", "demo", cwd=tmp_path)
+    try:
+        shown = terminal.expect("DEMO [1]: ", timeout=120)
+        assert (f"Warning: the saved state {state / 'demo.json'} was damaged (it is not a regular file; "
+                "every object starts with its configuration values) and is recreated empty, the "
+                "damaged file is kept as demo.json.corrupt") in shown
+        assert "Traceback" not in shown
+        terminal.type("print('ROBY', roby.position)")
+        terminal.expect("ROBY 0.0", timeout=60)
+        terminal.type("exit()")
+        terminal.expect("Do you really want to exit", timeout=60)
+        terminal.type("y")
+        terminal.child.expect(pexpect.EOF, timeout=60)
+    finally:
+        terminal.close()
+    assert (state / "demo.json").is_file() and not (state / "demo.json").is_symlink()

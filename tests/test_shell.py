@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,13 @@ COMMAND = ([str(_SCRIPT)] if _SCRIPT.exists() else
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]|\r")
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C interrupts the child as it would when started from a terminal's shell,
+    even when the tests themselves run with SIGINT ignored (a background job of a
+    non-interactive shell, which is how CI or a busy machine may start them)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """A ``bliss-lite`` process on a pseudo-terminal; ``expect`` matches the text the
     user sees (control sequences removed), in order."""
@@ -28,7 +36,8 @@ class Terminal:
     def __init__(self, *args: str, cwd: Path) -> None:
         env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
         self.child = pexpect.spawn(COMMAND[0], COMMAND[1:] + list(args), cwd=str(cwd), env=env,
-                                   encoding="utf-8", dimensions=(50, 200), timeout=30)
+                                   encoding="utf-8", dimensions=(50, 200), timeout=30,
+                                   preexec_fn=_as_from_a_terminal)
         self.text = ""
         self.position = 0
 

@@ -155,7 +155,9 @@ class _Reader:
                     elif dash:
                         if frame.pending is not _NONE:
                             self.put(frame, None)
-                    elif frame.indentless:
+                    elif frame.indentless:   # the list at its key's indent ends
+                        if frame.pending is not _NONE:
+                            self.put(frame, None)
                         stack.pop()
                         frame = stack[-1]
                     else:
@@ -267,6 +269,8 @@ class _Reader:
             text = text[:comment].rstrip(" ")
         if "'" in text or '"' in text:
             tokens = _FLOW_SPLIT.split(text)
+            if any("'" in text or '"' in text for text in tokens[::2]):
+                raise _Declined   # a quote outside a quoted scalar (one left open...)
         else:   # the same split, made by str methods at a quarter of the cost
             tokens = text.replace(", ", ",").replace(",", "\0,\0").replace("[", "\0[\0").replace("]", "\0]\0") \
                 .replace("{", "\0{\0").replace("}", "\0}\0").replace(": ", "\0:\0").split("\0")
@@ -283,12 +287,11 @@ class _Reader:
         for token in tokens:
             if not token:
                 continue
-            first = token[0]
-            if first == " ":
+            if token[0] == " " or token[-1] == " ":
                 token = token.strip(" ")
                 if not token:
                     continue
-                first = token[0]
+            first = token[0]
             kind = punctuation(first)
             if kind is None:
                 if after_item or top is None:

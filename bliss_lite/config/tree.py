@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from bliss_lite._common import read_file
 from bliss_lite.config.loader import load_yaml
 from bliss_lite.config.node import ConfigError, ConfigNode
 
@@ -73,7 +74,7 @@ class _TreeReader:
         """The file's data, or None after recording the error."""
         relname = self.relname(path)
         try:
-            raw = path.read_bytes()
+            raw = read_file(path)   # never blocks on a FIFO planted there
         except OSError as exc:
             self.tree.errors.append(ConfigError(f"cannot read the file ({exc.strerror})",
                                                 relname))

@@ -51,7 +51,7 @@ class ScanLock:
         if self._fd is not None:
             return
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _open_own_file(self.path, os.O_RDWR)
         except OSError as exc:
             raise NexusWriterError(
                 f"Cannot write the scans directory {os.path.dirname(self.path)} ({exc.strerror}).") from None
@@ -127,8 +127,21 @@ def claim(data_file: str, number: int, names_in_data_file: list[str]) -> int:
     return number
 
 
+def _open_own_file(path: str, flags: int) -> int:
+    """Open (creating it) a file of bliss_lite's own in a scans directory; whatever
+    else is found under its name (a FIFO, a symbolic link, a device) is removed
+    first, never opened: it could block, or lead outside the data directory."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    return os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+
+
 def write_claim(path: str) -> None:
-    with open(path, "w") as stream:
+    fd = _open_own_file(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w") as stream:
         stream.write(ondisk.me() + "\n")
 
 
@@ -179,6 +192,23 @@ def _probe(directory: str) -> None:
         raise _unwritable(directory, exc) from None
 
 
+def _makedirs(directory: str) -> None:
+    """``os.makedirs(directory, exist_ok=True)``, one level after the other (no
+    recursion, whatever the depth)."""
+    missing = []
+    while not os.path.exists(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:     # made meanwhile (by another process)
+            pass
+
+
 def check_target(filename: str) -> None:
     """Refuse a data file path bliss_lite cannot write (see the module doc); create
     the data directory and the scans directory."""
@@ -186,7 +216,7 @@ def check_target(filename: str) -> None:
         raise NexusWriterError(f"The data file name {filename!r} contains a NUL character.")
     directory = os.path.dirname(filename) or "."
     try:
-        os.makedirs(directory, exist_ok=True)
+        _makedirs(directory)
     except OSError as exc:
         where = exc.filename or directory
         if exc.errno == errno.EROFS:
@@ -199,6 +229,8 @@ def check_target(filename: str) -> None:
             st = os.lstat(path)
         except FileNotFoundError:
             continue
+        except OSError as exc:      # a name too long, say
+            raise NexusWriterError(f"Cannot use the {what} {path} ({exc.strerror}).") from None
         if stat.S_ISLNK(st.st_mode):
             raise NexusWriterError(
                 f"The {what} {path} is a symbolic link (to {os.readlink(path)}): "

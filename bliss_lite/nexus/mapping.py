@@ -73,6 +73,8 @@ def convert_value(value: Any) -> Any:
     if value is None:
         return SKIP
     if isinstance(value, str):  # numpy.str_ too
+        if "\0" in value:
+            raise ValueError("a string holding a NUL character cannot be stored")
         return str(value)
     if isinstance(value, (bytes, numpy.bytes_)):
         return numpy.bytes_(value)
@@ -93,6 +95,8 @@ def convert_value(value: Any) -> Any:
     if isinstance(value, (list, tuple, numpy.ndarray)):
         items = list(_leaves(value.tolist() if isinstance(value, numpy.ndarray) else value))
         if items and all(isinstance(x, str) for x in items):
+            if any("\0" in x for x in items):
+                raise ValueError("a string holding a NUL character cannot be stored")
             array = numpy.array(value, dtype=object)
             if array.dtype != object or any(not isinstance(x, str) for x in array.flat):
                 raise ValueError("a list of strings must be rectangular")

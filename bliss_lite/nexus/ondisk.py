@@ -34,7 +34,7 @@ from typing import Iterator
 
 import h5py
 
-from bliss_lite._common import pid_alive
+from bliss_lite._common import pid_alive, read_file
 
 #: Objects in the HDF5 1.10 format (readable by HDF5 >= 1.10), which SWMR needs.
 LIBVER = ("v110", "latest")
@@ -163,9 +163,10 @@ def is_alive(who: dict[str, str]) -> bool:
 
 
 def read_who(path: str) -> dict[str, str]:
+    """Who a claim or lock file names (empty when it names nobody).  A FIFO or a
+    symbolic link planted there is never read (it could block, or lead outside)."""
     try:
-        with open(path) as stream:
-            return parse_who(stream.read(200))
+        return parse_who(read_file(path, 200, follow_links=False).decode("utf-8", "replace"))
     except OSError:
         return {}
 

@@ -13,7 +13,7 @@ import pprint
 from typing import Any, Callable, Iterable, Iterator, Union
 
 from bliss_lite import current
-from bliss_lite._common import print_warning
+from bliss_lite._common import has_control_character, print_warning
 from bliss_lite.scan_meta import tree
 from bliss_lite.scan_meta.evaluation import evaluate
 
@@ -36,6 +36,9 @@ def timing_names(timing: META_TIMING) -> str:
 def entry_name(name_or_obj: Any, category: str) -> str:
     """The registry key for ``name_or_obj``: the string itself or ``obj.name``."""
     if isinstance(name_or_obj, str):
+        if has_control_character(name_or_obj):
+            raise ValueError(f"scan_meta category {category!r}: the name {name_or_obj!r} holds a "
+                             "control character")
         if name_or_obj:
             return name_or_obj
         raise ValueError(f"scan_meta category {category!r}: an empty name cannot publish scan metadata")

@@ -17,18 +17,16 @@ rule of SPEC 6.3 (dict into dict recurses, anything else replaces).
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 import numpy
 
-from bliss_lite._common import hdf5_name_problem
+from bliss_lite._common import has_control_character, hdf5_name_problem
 from bliss_lite.nexus.mapping import convert_value
 
 _STORABLE_KINDS = frozenset("biufcSU")
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 #: the deepest nesting of dicts (and of lists) a metadata tree may have
 MAX_DEPTH = 64
@@ -141,6 +139,8 @@ def value_problem(value: Any) -> str | None:
 
 
 def _wording(value: Any) -> str | None:
+    if isinstance(value, str) and "\0" in value:
+        return "is a string holding a NUL character"
     if value is None or _scalar_kind(value) is not None:
         return None
     if isinstance(value, numpy.ndarray):
@@ -170,7 +170,7 @@ def iter_problems(tree: Any, path: tuple = (), _open: tuple = ()) -> Iterator[tu
         if not isinstance(key, str):
             yield item, f"key {key!r}{where} is not a string"
             continue
-        if _CONTROL.search(key):
+        if has_control_character(key):
             yield item, f"key {key!r}{where} contains a control character"
             continue
         if isinstance(value, dict):

@@ -433,7 +433,7 @@ class Scan:
         try:
             saving = ctx.scan_saving
             number, filename = numbering.reserve(
-                ctx, self._save, lambda n: saving.scan_filename(self.name, n))
+                ctx, self._save, lambda n: saving.scan_target(self.name, n))
             writer = saving.writer if self._save else "null"
             if writer == "null":
                 filename = None  # numbered as a saved scan, but no file is written

@@ -25,6 +25,7 @@ scan entry of the dataset's file, under ``dataset/``.
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 import time
@@ -85,10 +86,31 @@ def _proposal_key(name: Any) -> str:
 
 def _check_name(what: str, value: Any) -> None:
     if isinstance(value, str):
+        if value in (".", ".."):
+            raise ValueError(f"the {what} name {value!r} is not a directory name")
         forbidden = sorted(set(value) & _FORBIDDEN)
         if forbidden:
             raise ValueError(f"the {what} name {value!r} holds forbidden characters: "
                              f"{', '.join(map(repr, forbidden))}")
+
+
+def _all_or_nothing(change: Callable[..., None]) -> Callable[..., None]:
+    """A data policy command that changes everything it should or, when it raises
+    (a refused name), nothing: the state before it is kept."""
+
+    @functools.wraps(change)
+    def run(self: "ESRFScanSaving", *args: Any, **kwargs: Any) -> None:
+        before, metadata = dict(self._state), self._dataset_metadata
+        try:
+            change(self, *args, **kwargs)
+        except BaseException:
+            self._state.clear()
+            self._state.update(before)
+            object.__setattr__(self, "_dataset_metadata", metadata)
+            self._persist()
+            raise
+
+    return run
 
 
 class ESRFScanSaving(ScanSaving):
@@ -144,6 +166,9 @@ class ESRFScanSaving(ScanSaving):
             self._set_dataset(None)
 
     # -- configuration --------------------------------------------------------------
+
+    def _check_restored(self) -> None:
+        pass    # the paths follow from the proposal, checked by _complete()
 
     def _apply_config(self, section: Mapping[str, Any]) -> None:
         if not is_esrf_config(section):
@@ -261,6 +286,7 @@ class ESRFScanSaving(ScanSaving):
         else:
             super().__setattr__(name, value)
 
+    @_all_or_nothing
     def _change_session(self, name: str | None) -> None:
         self._set_proposal_session(name)
         self._set_collection(None)
@@ -268,6 +294,7 @@ class ESRFScanSaving(ScanSaving):
 
     # -- data policy commands ------------------------------------------------------------
 
+    @_all_or_nothing
     def newproposal(self, proposal_name: str | None = None, session_name: str | None = None,
                     prompt: bool = False) -> None:
         """Change the proposal (and its session): a new collection ``sample`` and a
@@ -286,6 +313,7 @@ class ESRFScanSaving(ScanSaving):
                           f"'{self.proposal_session_name}')")
         self._tell_no_icat()
 
+    @_all_or_nothing
     def endproposal(self) -> None:
         """Close the dataset and move to the default in-house proposal."""
         self._set_proposal(None)
@@ -293,6 +321,7 @@ class ESRFScanSaving(ScanSaving):
         self._set_collection(None)
         self._changed(f"Proposal set to '{self.proposal_name}' (session '{self.proposal_session_name}')")
 
+    @_all_or_nothing
     def newcollection(self, collection_name: str | None = None, sample_name: str | None = None,
                       sample_description: str | None = None) -> None:
         """Change the dataset collection: a new dataset follows."""
@@ -310,6 +339,7 @@ class ESRFScanSaving(ScanSaving):
         """:meth:`newcollection` with the sample name equal to the collection name."""
         self.newcollection(collection_name, sample_name=collection_name, sample_description=description)
 
+    @_all_or_nothing
     def newdataset(self, dataset_name: str | int | None = None, description: str | None = None,
                    sample_name: str | None = None, sample_description: str | None = None) -> None:
         """Change the dataset: a name (``"area"``, then ``area_0002`` ... when taken),

@@ -16,7 +16,7 @@ import string
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from bliss_lite._common import print_warning
+from bliss_lite._common import has_control_character, print_warning
 from bliss_lite._common import COMPRESSIONS
 from bliss_lite.devices._text import table
 
@@ -46,6 +46,11 @@ DATA_POLICY_KEYS = frozenset({
     "icat_visitor_data_root", "inhouse_data_root", "icat_inhouse_data_root",
 })
 _FORMATTER = string.Formatter()
+#: the longest file name and path Linux file systems take (bytes)
+NAME_MAX, PATH_MAX = 255, 4096
+#: what the NeXus writer appends to the data file's name for its scans directory
+#: (``bliss_lite.nexus.ondisk.SCANS_SUFFIX``, not imported here: it brings h5py)
+SCANS_DIR_SUFFIX = "_scans"
 
 
 def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> str | None:
@@ -55,12 +60,23 @@ def _path_problem(name: str, text: str, value: str, evaluated: bool = False) -> 
     subject = f"{what} " if evaluated else f"{what} {value!r} "
     if "\0" in text:
         return f"{subject}contains a NUL character"
+    if has_control_character(text):
+        return f"{subject}contains a control character"
+    if "\\" in text:
+        return f"{subject}contains a backslash; directories are separated by '/' in SCAN_SAVING.template"
     if name == "data_filename":
         if "/" in text or os.sep in text:
             return f"{subject}contains a path separator; put directories in SCAN_SAVING.template"
-        if text in (".", ".."):
+        if text in ("", ".", ".."):
             return f"{subject}is not a file name"
+        longest = NAME_MAX - len(SCANS_DIR_SUFFIX)
+        if len(text.encode()) > longest:
+            return f"{subject}is too long ({len(text.encode())} bytes; a data file name takes at most {longest})"
         return None
+    if len(text.encode()) > PATH_MAX // 2:
+        return f"{subject}is too long ({len(text.encode())} bytes; at most {PATH_MAX // 2})"
+    if any(len(part.encode()) > NAME_MAX for part in text.split("/")):
+        return f"{subject}holds a directory name longer than {NAME_MAX} bytes"
     if text.startswith(("/", "~")) or os.path.isabs(text):
         return f"{subject}is an absolute path; it must be relative to SCAN_SAVING.base_path"
     if ".." in text.replace(os.sep, "/").split("/"):
@@ -104,15 +120,27 @@ class ScanSaving:
             self._apply_config(section)
         stored = store.get(STORE_KEY) if store is not None else None
         if isinstance(stored, dict):
+            self._restore(stored)
+
+    def _restore(self, stored: dict[str, Any]) -> None:
+        """The saved fields, all of them or (one refused, or the data file they lead
+        to refused) none, with one warning naming the state file."""
+        configured = dict(self._fields), dict(self._added)
+        try:
             for key, value in stored.items():
-                try:
-                    if key in DEFAULTS:
-                        self._set_field(key, value, persist=False)
-                    elif key not in READ_ONLY and key.isidentifier():
-                        self._check_added_value(key, value)
-                        self._added[key] = value
-                except (TypeError, ValueError):
-                    pass  # a stale stored value: keep the configured one
+                if key in DEFAULTS:
+                    self._set_field(key, value, persist=False)
+                elif key not in READ_ONLY and key.isidentifier():
+                    self._check_added_value(key, value)
+                    self._added[key] = value
+            self._check_restored()
+        except (TypeError, ValueError) as exc:
+            self._fields.clear()
+            self._fields.update(configured[0])
+            self._added.clear()
+            self._added.update(configured[1])
+            self._store.refused(STORE_KEY, str(exc), "SCAN_SAVING")
+            self._persist()
 
     def _apply_config(self, section: Mapping[str, Any]) -> None:
         """Initial values from a ``scan_saving:`` configuration section; a wrong one
@@ -213,6 +241,18 @@ class ScanSaving:
         if problem:
             raise ValueError(problem)
 
+    def _check_restored(self) -> None:
+        """Raise when the restored fields lead the data file outside base_path
+        (a field they name that is not there yet may be added by the setup file)."""
+        for name in ("template", "data_filename"):
+            try:
+                result = self._fill(name, self._fields[name])
+            except ValueError:
+                continue
+            problem = _path_problem(name, result, self._fields[name], evaluated=True)
+            if problem:
+                raise ValueError(problem)
+
     @staticmethod
     def _check_added_value(key: str, value: Any) -> None:
         if not (callable(value) or isinstance(value, (str, int, float))) or isinstance(value, bool):
@@ -306,6 +346,15 @@ class ScanSaving:
 
     def _eval(self, name: str, template: str, scan_name: str | None = None,
               scan_number: int | None = None) -> str:
+        result = self._fill(name, template, scan_name, scan_number)
+        problem = _path_problem(name, result, template, evaluated=True)
+        if problem:
+            raise ValueError(problem)
+        return result
+
+    def _fill(self, name: str, template: str, scan_name: str | None = None,
+              scan_number: int | None = None) -> str:
+        """``template`` with its fields' values (unchecked)."""
         values = self._values(scan_name, scan_number)
         filled = {}
         for _, field, spec, conv in _FORMATTER.parse(template):
@@ -318,11 +367,7 @@ class ScanSaving:
                 raise ValueError(f"SCAN_SAVING.{name} refers to unknown field '{key}' "
                                  f"(add it with SCAN_SAVING.add('{key}', value))")
             filled[key] = values[key]()
-        result = template.format(**filled)
-        problem = _path_problem(name, result, template, evaluated=True)
-        if problem:
-            raise ValueError(problem)
-        return result
+        return template.format(**filled)
 
     def scan_root_path(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
         """``root_path`` for a scan of that name and number."""
@@ -334,6 +379,22 @@ class ScanSaving:
         root = self.scan_root_path(scan_name, scan_number)
         data = self._eval("data_filename", self._fields["data_filename"], scan_name, scan_number)
         return os.path.join(root, f"{data}.{FILE_EXTENSION}")
+
+    def scan_target(self, scan_name: str | None = None, scan_number: int | None = None) -> str:
+        """:meth:`scan_filename`, refused (ValueError) when a symbolic link on the
+        way from ``base_path`` leads the data file outside ``base_path``."""
+        filename = self.scan_filename(scan_name, scan_number)
+        base = os.path.abspath(os.path.expanduser(self.base_path))
+        existing = os.path.dirname(filename)
+        while not os.path.lexists(existing) and len(existing) > len(base):
+            existing = os.path.dirname(existing)
+        if len(existing) < len(base):
+            return filename     # nothing of base_path exists yet: it is created fresh
+        real, real_base = os.path.realpath(existing), os.path.realpath(base)
+        if real != real_base and not real.startswith(real_base.rstrip(os.sep) + os.sep):
+            raise ValueError(f"The data file {filename} would be written outside SCAN_SAVING.base_path "
+                             f"{base}: {existing} leads to {real} (a symbolic link).")
+        return filename
 
     # -- display ------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import collections
 import contextlib
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
@@ -175,16 +176,24 @@ class Session:
 
         The script runs with a copy of the session namespace as its globals; names
         not starting with ``_`` are then exported to the namespace (protected names
-        it changed are left alone, with a warning).  Errors are printed, not raised;
-        returns False on error.  ``session`` names another session whose scripts
-        folder to use.
+        it changed are left alone, with a warning).  Errors are printed, not raised
+        (with the script's file and line; for a script that cannot be found, with the
+        setup file's line asking for it); returns False on error.  ``session`` names
+        another session whose scripts folder to use.
         """
         try:
+            if not isinstance(script_name, str) or not script_name:
+                raise TypeError(f"load_script(): the script name must be a non-empty string, "
+                                f"not {script_name!r}")
             owner = session or (self._setup_stack[-1] if self._setup_stack else self.name)
             path = self._script_path(owner, script_name)
+        except (TypeError, LookupError, OSError):
+            self._script_failed(sys.exc_info(), None)
+            return False
+        try:
             code = compile(path.read_bytes(), str(path), "exec")
-        except Exception:
-            self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
+        except (SyntaxError, ValueError, OSError):
+            self._script_failed(sys.exc_info(), path)
             return False
         script_globals = dict(self.env)
         script_globals["__file__"] = str(path)
@@ -197,8 +206,7 @@ class Session:
             print(f"Note: exit() at {self._where(sys.exc_info(), path)} ends the script "
                   f"'{script_name}', not the session", file=sys.stderr)
         except Exception:
-            print(f"Error in script {self._where(sys.exc_info(), path)}:", file=sys.stderr)
-            self.errors.report(sys.exc_info(), hidden_files=(_THIS_FILE,))
+            self._script_failed(sys.exc_info(), path)
             ok = False
         refused = []
         for key, value in script_globals.items():
@@ -539,6 +547,29 @@ class Session:
             dict.pop(env, "__file__", None)
         return True
 
+    def _script_failed(self, exc_info: Any, path: Path | None) -> None:
+        """Report an error of ``load_script``: where in the script (``path``) or, for
+        a script that could not be loaded, at which line of the setup file asking
+        for it; a setup going on is then incomplete."""
+        if path is not None:
+            print(f"Error in script {self._where(exc_info, path)}:", file=sys.stderr)
+        elif self._setup_stack:
+            setup = str(self.tree.setup_file(self._setup_stack[-1]))
+            line = next((n for frame, n in traceback.walk_stack(None) if frame.f_code.co_filename == setup),
+                        None)
+            print(f"Error in setup file {self._shown(Path(setup))}" + (f", line {line}:" if line else ":"),
+                  file=sys.stderr)
+        self.errors.report(exc_info, hidden_files=(_THIS_FILE,))
+        if self._setup_stack:
+            self.setup_ok = False
+
+    def _shown(self, path: Path) -> str:
+        """``path`` relative to the beamline directory when it is inside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
     def _where(self, exc_info: Any, path: Path) -> str:
         """``sessions/demo_setup.py, line 12``: where in ``path`` the exception of
         ``exc_info`` happened (the deepest frame of that file; a SyntaxError's line)."""
@@ -550,10 +581,7 @@ class Session:
             if tb.tb_frame.f_code.co_filename == str(path):
                 line = tb.tb_lineno
             tb = tb.tb_next
-        try:
-            shown = path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            shown = str(path)
+        shown = self._shown(path)
         return f"{shown}, line {line}" if line else shown
 
     def _script_path(self, session_name: str, script_name: str) -> Path:

@@ -17,7 +17,16 @@ objects' rooms):
   ``config`` (the same fields);
 * ``mg.<name>.disabled``: a list of counter names; ``active_mg``: a name or null;
 * ``scan_counter``: an integer >= 0; ``scan_saving``, ``scan_display``: mappings;
-  ``plotselect``: a list of names.
+  ``plotselect``: a list of names;
+* ``mca.<name>.rois``: a mapping of identifiers to ``[start, end]`` channel
+  indices (integers, 0 <= start <= end);
+* ``lima.<name>.<kind>``: a mapping of identifiers to ROI mappings (``kind``
+  ``rectangle``, ``arc`` or ``profile``, every other field a finite number, but a
+  profile's ``mode`` and a ``name``).
+
+A value such a check lets through but its object still refuses (a ROI outside the
+image, a template leading outside the data directory) is the object's to refuse,
+with :meth:`~bliss_lite.settings.StateStore.refused`.
 """
 
 from __future__ import annotations
@@ -129,6 +138,35 @@ def _mapping(value: Any) -> str | None:
     return None if isinstance(value, dict) else f"a {type(value).__name__} where a mapping belongs"
 
 
+def _mca_rois(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"a {type(value).__name__} where a mapping belongs"
+    for name, limits in value.items():
+        if not (name.isidentifier() and isinstance(limits, list) and len(limits) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in limits)
+                and 0 <= limits[0] <= limits[1]):
+            return f"ROI {name!r}: {limits!r} is not [start, end] with 0 <= start <= end"
+    return None
+
+
+_ROI_TEXT_FIELDS = ("kind", "name", "mode")
+
+
+def _lima_rois(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"a {type(value).__name__} where a mapping belongs"
+    for name, roi in value.items():
+        if not name.isidentifier() or not isinstance(roi, dict):
+            return f"ROI {name!r}: not a ROI"
+        if roi.get("kind", "rectangle") not in ("rectangle", "arc", "profile"):
+            return f"ROI {name!r}: {roi.get('kind')!r} is not a kind of ROI"
+        for key, field in roi.items():
+            problem = None if key in _ROI_TEXT_FIELDS else _finite(field)
+            if problem:
+                return f"ROI {name!r}: '{key}': {problem}"
+    return None
+
+
 #: (key pattern, check): the first pattern matching a key checks its value.
 KNOWN: tuple[tuple[str, Check], ...] = (
     ("axis.*", _axis),
@@ -138,6 +176,8 @@ KNOWN: tuple[tuple[str, Check], ...] = (
     ("scan_saving", _mapping),
     ("scan_display", _mapping),
     ("plotselect", _names),
+    ("mca.*.rois", _mca_rois),
+    ("lima.*.*", _lima_rois),
 )
 
 

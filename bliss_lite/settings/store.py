@@ -19,7 +19,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from bliss_lite._common import pid_alive
+from bliss_lite._common import NotAFileError, pid_alive, print_warning, read_file
 from bliss_lite.settings import schema
 from bliss_lite.settings.paths import state_dir
 
@@ -103,7 +103,10 @@ class StateStore:
     def _load(self) -> None:
         self._remove_stale_tmp()
         try:
-            raw = self.path.read_bytes()
+            raw = read_file(self.path)
+        except NotAFileError:
+            self._set_aside("it is not a regular file")
+            return
         except FileNotFoundError:
             self.is_new = True
             self._dirty = True
@@ -143,6 +146,12 @@ class StateStore:
                    f"configuration values) and is recreated empty{saved}")
         self._dirty = True
         self.flush()
+
+    def refused(self, key: str, why: str, what: str) -> None:
+        """Say once that the saved value of ``key`` was refused by its object
+        (``why``) and that ``what`` starts with its configuration values instead."""
+        print_warning(f"the saved state {self.path}: {key!r} is refused ({why}); {what} starts "
+                      "with its configuration values")
 
     def get(self, key: str, default: Any = None) -> Any:
         """The saved value of ``key`` (a fresh copy for lists and mappings)."""

@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from bliss_lite._common import pid_alive
+from bliss_lite._common import pid_alive, read_file
 
 __all__ = ["SessionLocked", "ShellLock"]
 
@@ -34,7 +34,7 @@ class ShellLock:
 
     def _holder(self) -> dict | None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_file(self.path, 4096).decode("utf-8"))   # (never blocks on a FIFO)
             return data if isinstance(data, dict) and isinstance(data.get("pid"), int) else None
         except (OSError, ValueError):
             return None

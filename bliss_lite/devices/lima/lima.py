@@ -389,8 +389,12 @@ class _RoiSet:
         for name, values in (stored or {}).items():
             try:
                 self._add(name, dict_to_roi(values))
-            except (TypeError, ValueError):
-                continue
+            except (TypeError, ValueError) as exc:
+                store.refused(self._key, f"ROI {name!r}: {exc}", f"{lima.name}'s {self._kind}")
+                self._rois.clear()
+                self._counters.clear()
+                self._save()
+                break
 
     @property
     def _key(self) -> str:
