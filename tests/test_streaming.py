@@ -9,8 +9,10 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
+import hdf5plugin  # noqa: F401  (reads the bitshuffle-LZ4 images the writers compress)
 import numpy
 import pytest
 
@@ -231,6 +233,7 @@ def test_bliss_lite_writer_process_with_writer_external(redis_server, session_on
     finally:
         writer.kill()
     assert writer.returncode == 0, err
+    assert "WARNING:" not in err, err  # every point of every channel was read
     assert f"Scan {second.scan_number} written to {second.filename}" in out
     with h5py.File(first.filename, "r") as f:
         m = f[f"{first.scan_number}.1/measurement"]
@@ -239,6 +242,57 @@ def test_bliss_lite_writer_process_with_writer_external(redis_server, session_on
         assert numpy.array_equal(f[f"{second.scan_number}.1/measurement/kinds_image"][()],
                                  second.get_data()["kinds_image"])
         assert f[f"{second.scan_number}.1/writer/status"][()].decode() == "SUCCEEDED"
+
+
+def test_scan_loaded_while_it_is_prepared_is_written_whole(redis_server, session_on, monkeypatch):
+    """blissdata's load_scan reads a scan's model, then its state: a reader that loads
+    a scan while the session prepares it may see it PREPARED with the model of before
+    (no streams).  The external writer still writes every point (this interleaving is
+    the one that, on a loaded machine, made it write empty datasets)."""
+    import h5py
+    from blissdata import ScanState
+
+    from bliss_lite.streaming.consumers import ExternalWriter
+    from bliss_lite.streaming.reader import ReaderWarning, read_scan
+
+    session = session_on(redis_server.url.url)
+    env = session.env
+    env["SCAN_SAVING"].writer = "external"
+    reader = data_store(redis_server)
+    real_xrevrange = reader._redis.xrevrange
+    model_read, loaded = threading.Event(), {}
+
+    def state_read_late(name, *args, **kwargs):  # the reader is descheduled here...
+        model_read.set()
+        while int(real_xrevrange(name, count=1)[0][1][b"state"]) < ScanState.PREPARED:
+            time.sleep(0.01)  # ...while the session creates the streams and prepares
+        return real_xrevrange(name, *args, **kwargs)
+
+    publisher_store = session.publishing.publisher._store
+    real_create = publisher_store.create_scan
+
+    def create_scan(*args, **kwargs):  # the session's publisher thread
+        scan = real_create(*args, **kwargs)
+        monkeypatch.setattr(reader._redis, "xrevrange", state_read_late)
+        threading.Thread(target=lambda: loaded.setdefault("scan", reader.load_scan(scan.key))).start()
+        assert model_read.wait(10)
+        monkeypatch.setattr(reader._redis, "xrevrange", real_xrevrange)
+        return scan
+
+    monkeypatch.setattr(publisher_store, "create_scan", create_scan)
+    scan = env["loopscan"](20, 0, env["diode"], env["diode3"])
+    assert session.publishing.wait_idle(20)
+    assert "scan" in loaded and loaded["scan"].state >= ScanState.PREPARED
+    writer = ExternalWriter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReaderWarning)  # nothing is missing: nothing to say
+        assert read_scan(loaded["scan"], writer)
+    assert writer.written == [(scan.filename, scan.scan_number)]
+    data = scan.get_data()
+    with h5py.File(scan.filename, "r") as f:
+        m = f[f"{scan.scan_number}.1/measurement"]
+        for name in ("diode", "diode3", "elapsed_time"):
+            assert numpy.array_equal(m[name][()], data[name]), name
 
 
 def test_follower_process_prints_the_table(redis_server, session_on):
@@ -363,6 +417,26 @@ def test_redis_down_at_start_is_one_warning(session_on, capsys):
     assert len(scan.get_data()["diode"]) == 3 and len(scan2.get_data()["diode"]) == 3
 
 
+def test_session_closed_before_its_scans_are_published_says_so(session_on):
+    """A data Redis that hangs (SIGSTOP) holds the publisher thread: closing the
+    publishing gives up after its timeout with one warning, never silently."""
+    import signal
+
+    from bliss_lite.streaming.publisher import PublishingWarning
+
+    with LocalRedis() as server:
+        session = session_on(server.url.url)
+        os.kill(server.pid, signal.SIGSTOP)
+        try:
+            scan = session.env["loopscan"](3, 0, session.env["diode"])  # queued, never waiting
+            with pytest.warns(PublishingWarning, match="had not received every scan after 0.5 s: the last "
+                                                       "ones are not completely published"):
+                session.publishing.close(timeout=0.5)
+        finally:
+            os.kill(server.pid, signal.SIGCONT)
+    assert len(scan.get_data()["diode"]) == 3
+
+
 def test_password_is_used_and_never_shown(session_on, capsys):
     with LocalRedis(password="s3cr3t-pw") as server:
         session = session_on(server.url.url)
@@ -407,6 +481,138 @@ def test_malformed_stream_entry_is_skipped_with_one_warning(redis_server, capsys
     b = numpy.concatenate([b.data["c:b"] for b in blocks[:-1]])
     assert numpy.array_equal(b, numpy.arange(6))  # c:a, sealed at 5 points, is filled to 6
     assert numpy.array_equal(a[:3], numpy.arange(3.0)) and numpy.isnan(a[3:]).all()
+
+
+def _foreign_scan(server, channels, streams, end_npoints=None):
+    """A scan published with blissdata itself, carrying bliss_lite's START (and END,
+    when ``end_npoints`` is given) for ``channels`` but streams only for ``streams``
+    (fullname -> values, each sent as one batch); not sealed, stopped nor closed
+    without an END (then ``scan.finish(npoints)`` ends it)."""
+    from blissdata.streams.default import Stream
+
+    from bliss_lite.events import ScanEnd, ScanKey, ScanStart
+    from bliss_lite.streaming.blissinfo import bliss_scan_info
+    from bliss_lite.streaming.publisher import connect_data_store
+
+    store = connect_data_store(server.url)  # (initialises the empty database)
+    key = ScanKey("demo", 1, None)
+    start = ScanStart(key, {"title": "t", "scan_nb": 1, "save": False}, channels)
+    scan = store.create_scan({"name": "t", "number": 1, "data_policy": "no_policy", "session": "demo"},
+                             info=bliss_scan_info(start, channels, start))
+    writers = {name: scan.create_stream(Stream.make_definition(name, "float64")) for name in streams}
+    scan.prepare()
+    scan.start()
+    for name, values in streams.items():
+        writers[name].send(numpy.asarray(values, dtype="float64"))
+        writers[name].join()
+
+    def finish(npoints):
+        scan.stop()
+        end = ScanEnd(key, {"title": "t", "end_reason": "SUCCESS"}, npoints)
+        scan.info = bliss_scan_info(end, channels, start, end)
+        scan.close()
+
+    scan.finish = finish
+    if end_npoints is not None:
+        finish(end_npoints)
+    return store, scan
+
+
+class _Collect:
+    def __init__(self):
+        self.blocks, self.end = [], None
+
+    def scan_start(self, event):
+        pass
+
+    def scan_points(self, event):
+        self.blocks.append(event)
+
+    def scan_end(self, event):
+        self.end = event
+
+    def column(self, name):
+        return numpy.concatenate([b.data[name] for b in self.blocks])
+
+
+def test_scan_loaded_while_it_closes_has_its_end(redis_server, monkeypatch):
+    """The same race at the other end: loaded while the session closes it, the scan is
+    CLOSED with the model of before (no END event): the END still comes from Redis."""
+    from bliss_lite.events import ChannelSpec
+    from bliss_lite.streaming.reader import read_scan
+
+    store, scan = _foreign_scan(redis_server, [ChannelSpec("a", "c:a")], {"c:a": [1.0, 2.0]})
+    real_xrevrange = store._redis.xrevrange
+
+    def closed_meanwhile(name, *args, **kwargs):  # between the model read and the state read
+        monkeypatch.setattr(store._redis, "xrevrange", real_xrevrange)
+        scan.finish(2)
+        return real_xrevrange(name, *args, **kwargs)
+
+    monkeypatch.setattr(store._redis, "xrevrange", closed_meanwhile)
+    loaded = store.load_scan(scan.key)
+    got = _Collect()
+    assert read_scan(loaded, got)
+    assert got.end.scan_info["end_reason"] == "SUCCESS" and got.end.npoints == 2
+    assert numpy.array_equal(got.column("c:a"), [1.0, 2.0])
+
+
+def test_channel_read_short_or_without_stream_is_one_warning_naming_it(redis_server):
+    from bliss_lite.events import ChannelSpec
+    from bliss_lite.streaming.reader import ReaderWarning, read_scan
+
+    channels = [ChannelSpec("a", "c:a"), ChannelSpec("b", "c:b"), ChannelSpec("c", "c:c")]
+    store, _ = _foreign_scan(redis_server, channels, {"c:a": [1.0, 2.0, 3.0], "c:b": [4.0]}, end_npoints=3)
+    got = _Collect()
+    with pytest.warns(ReaderWarning) as record:
+        assert read_scan(store.load_scan(store.get_last_scan()[1]), got)
+    messages = [str(w.message) for w in record]
+    assert messages == ["scan 1: channels 'c:c' have no stream in the data Redis: their points are "
+                        "filled (NaN, 0 or '')",
+                        "scan 1: the data Redis held fewer points than the 3 the session acquired for "
+                        "channels 'c:b' (1)"], messages
+    assert numpy.array_equal(got.column("c:a"), [1.0, 2.0, 3.0])  # what was read is all handed on
+    assert got.column("c:b")[0] == 4.0 and numpy.isnan(got.column("c:b")[1:]).all()
+    assert len(got.column("c:c")) == 3 and numpy.isnan(got.column("c:c")).all()
+    assert got.end.npoints == 3
+
+
+def test_scan_expired_while_read_is_one_warning_and_its_points(redis_server):
+    from bliss_lite.events import ChannelSpec
+    from bliss_lite.streaming.reader import ReaderWarning, read_scan
+
+    channels = [ChannelSpec("a", "c:a")]
+    store, scan = _foreign_scan(redis_server, channels, {"c:a": [1.0, 2.0]})  # never sealed
+    loaded = store.load_scan(scan.key)
+    store._redis.expire(scan.key, 5)  # blissdata deems a scan with 10 s or less to live deleted
+    got = _Collect()
+    with pytest.warns(ReaderWarning, match="scan 1 expired from the data Redis before it was read whole: "
+                                           "channels 'c:a' stop at the points read"):
+        assert read_scan(loaded, got, poll=0.1)
+    assert numpy.array_equal(got.column("c:a"), [1.0, 2.0])
+    assert got.end.scan_info["end_reason"] == "FAILURE"
+
+
+def test_scan_expired_before_it_is_read_is_one_warning_and_following_goes_on(redis_server, monkeypatch):
+    from blissdata.redis_engine.store import DataStore
+
+    from bliss_lite.events import ChannelSpec
+    from bliss_lite.streaming.reader import ReaderWarning, follow_scans
+
+    store, scan = _foreign_scan(redis_server, [ChannelSpec("a", "c:a")], {"c:a": [1.0]}, end_npoints=1)
+    real_next = DataStore.get_next_scan
+
+    def next_then_expired(self, *args, **kwargs):  # it expires just after the follower heard of it
+        found = real_next(self, *args, **kwargs)
+        store._redis.expire(found[1], 5)  # blissdata deems a scan with 10 s or less to live deleted
+        return found
+
+    monkeypatch.setattr(DataStore, "get_next_scan", next_then_expired)
+    rounds = iter(range(3))
+    with pytest.warns(ReaderWarning, match=f"scan {scan.key} expired from the data Redis before it was "
+                                           f"read whole: not \\(completely\\) handed on"):
+        assert follow_scans(redis_server.url, "demo", _Collect(), since="0-0",
+                            stop=lambda: next(rounds, None) is None) == 0
 
 
 def test_memory_bounded_by_retention(redis_server, session_on):

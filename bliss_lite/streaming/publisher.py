@@ -313,7 +313,13 @@ class Publishing:
         return self.subscriber.wait_idle(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
+        """Publish what is queued (for at most ``timeout`` seconds: what is left then
+        is one warning, since an external writer will not get it whole) and stop."""
         self.subscriber.close(timeout)
+        if not self.subscriber.wait_idle(0):
+            self.publisher._warn(f"the data Redis {self.url.display()} had not received every scan after "
+                                 f"{timeout:g} s: the last ones are not completely published (their files "
+                                 f"are complete unless SCAN_SAVING.writer is 'external')")
         self.publisher.close()
         if self.server is not None:
             self.server.stop()

@@ -8,7 +8,10 @@ handed them to its own subscribers (START and END are the session's own events, 
 in ``scan_info['bliss_lite']``; the points come from the streams, in blocks as they
 arrive).  A stream entry that cannot be decoded is skipped with one warning per scan and
 its rows filled (NaN, 0 or ""), so that the other channels stay aligned; a scan whose
-``scan_info`` is not a bliss_lite one is skipped with one warning.
+``scan_info`` is not a bliss_lite one is skipped with one warning.  A channel the
+reader could not read whole (no stream, fewer points than the session's END counts,
+the scan expired from Redis while it was read) is one warning naming the scan and the
+channels: what was read is handed on, the rest of a row filled, never silently less.
 """
 
 from __future__ import annotations
@@ -57,8 +60,10 @@ def read_scan(scan: Any, subscriber: ScanSubscriber, poll: float = 0.5) -> bool:
     if not isinstance(start, ScanStart):
         _warn(f"scan {scan.key} ({scan.info.get('title')!r}) was not published by bliss_lite: skipped")
         return False
-    subscriber.scan_start(start)
     specs = {spec.fullname: spec for spec in start.channels}
+    if specs.keys() - scan.streams.keys():  # loaded while it was prepared
+        scan = _reloaded(scan)
+    subscriber.scan_start(start)
     columns = _Columns(specs, start.key.number)
     try:
         end = _read_rest(scan, start, specs, columns, subscriber, poll)
@@ -81,11 +86,18 @@ def _read_rest(scan: Any, start: ScanStart, specs: dict, columns: "_Columns",
     from blissdata.streams.encoding import EncodedBatch
 
     streams = {name: stream for name, stream in scan.streams.items() if name in specs}
+    columns.absent(specs.keys() - streams.keys())
     redis = scan._data_store._redis
     by_key = {stream.event_stream.key: (name, stream.event_stream._encoder) for name, stream in streams.items()}
     positions = dict.fromkeys(by_key, "0-0")
+    gone = False
     while positions:
         raw = redis.xread(dict(positions), block=int(poll * 1000), count=100) or []
+        if not raw and _expired(redis, scan.key):  # its streams will never be sealed now
+            gone = True
+            _warn(f"scan {start.key.number} expired from the data Redis before it was read whole: "
+                  f"channels {_names(by_key[key][0] for key in positions)} stop at the points read")
+            break
         for key, entries in raw:
             key = key.decode() if isinstance(key, bytes) else key
             name, encoder = by_key[key]
@@ -109,17 +121,41 @@ def _read_rest(scan: Any, start: ScanStart, specs: dict, columns: "_Columns",
     block = columns.block(final=True)
     if block is not None:
         subscriber.scan_points(ScanPoints(start.key, block[0], block[1]))
-    while scan.state < ScanState.CLOSED:
-        scan.update()
-    try:
-        end = _event(scan.info, "end")
-    except Exception as exc:
-        _warn(f"scan {scan.key} has a damaged bliss_lite end event ({exception_text(exc)})")
-        end = None
+    end = None
+    if not gone:
+        while scan.state < ScanState.CLOSED:
+            scan.update()
+        carried = scan.info.get("bliss_lite")
+        if not isinstance(carried, dict) or "end" not in carried:  # loaded while it was closed
+            scan = _reloaded(scan)
+        try:
+            end = _event(scan.info, "end")
+        except Exception as exc:
+            _warn(f"scan {scan.key} has a damaged bliss_lite end event ({exception_text(exc)})")
     if not isinstance(end, ScanEnd):
         info = dict(start.scan_info, end_reason=scan.info.get("end_reason", "FAILURE"))
         end = ScanEnd(start.key, info, columns.emitted)
+    elif not gone:
+        columns.check_complete(end.npoints)
     return end
+
+
+def _reloaded(scan: Any) -> Any:
+    """``scan`` loaded again.  blissdata's ``load_scan`` reads a scan's model, then its
+    state: loaded while the session changed its state, a scan has the new state with
+    the model of before (PREPARED without its streams, CLOSED without the END
+    ``scan_info``).  Its state is known now, so a model read again has what it brought."""
+    return scan._data_store.load_scan(scan.key)
+
+
+def _expired(redis: Any, key: str) -> bool:
+    """Is the scan gone from Redis (blissdata deems a key with 10 s or less to live gone)?"""
+    ttl = redis.ttl(key)
+    return ttl == -2 or 0 <= ttl <= 10
+
+
+def _names(names: Any) -> str:
+    return ", ".join(repr(name) for name in sorted(names))
 
 
 class _Columns:
@@ -130,8 +166,25 @@ class _Columns:
         self.number = number
         self.parts: dict[str, list[numpy.ndarray]] = {name: [] for name in specs}
         self.counts = dict.fromkeys(specs, 0)
+        self.held = dict.fromkeys(specs, 0)  # points the channel's stream held (malformed ones too)
+        self.missing: set[str] = set()  # channels without a stream: filled
         self.emitted = 0
         self._warned = False
+
+    def absent(self, names: set[str]) -> None:
+        """Channels the scan has no stream for: filled, so that the others go on."""
+        if names:
+            self.missing = set(names)
+            _warn(f"scan {self.number}: channels {_names(names)} have no stream in the data Redis: "
+                  f"their points are filled (NaN, 0 or '')")
+
+    def check_complete(self, npoints: int) -> None:
+        """One warning naming the channels read with fewer than ``npoints`` points
+        (those the session acquired)."""
+        short = {name: n for name, n in self.held.items() if n < npoints and name not in self.missing}
+        if short:
+            _warn(f"scan {self.number}: the data Redis held fewer points than the {npoints} the session "
+                  f"acquired for channels " + ", ".join(f"{name!r} ({n})" for name, n in sorted(short.items())))
 
     def malformed(self, name: str, exc: BaseException) -> None:
         if not self._warned:
@@ -150,6 +203,7 @@ class _Columns:
         if len(data) != length:
             self.malformed(name, ValueError(f"{len(data)} values for {length} points"))
             data = self._fill(name, length)
+        self.held[name] += length
         gap = index - self.counts[name]
         if gap > 0:
             self.parts[name].append(self._fill(name, gap))
@@ -169,7 +223,8 @@ class _Columns:
     def block(self, final: bool = False) -> tuple[int, dict[str, numpy.ndarray]] | None:
         """The rows every channel has (``final``: every row any channel has, the
         others filled)."""
-        end = (max if final else min)(self.counts.values(), default=0)
+        read = (n for name, n in self.counts.items() if name not in self.missing)
+        end = (max if final else min)(read, default=0)
         if end <= self.emitted:
             return None
         n = end - self.emitted
@@ -193,7 +248,7 @@ def follow_scans(url: RedisURL, session: str, subscriber: ScanSubscriber, *,
     ``"0-0"``: all kept ones) to ``subscriber``, until ``stop()`` or ``max_scans``.
     A Redis that goes away costs one warning; following goes on when it is back.
     ``ready()`` is called once, when connected.  Returns the number of scans read."""
-    from blissdata.exceptions import NoScanAvailable
+    from blissdata.exceptions import NoScanAvailable, ScanNotFoundError
 
     from bliss_lite.streaming.publisher import connect_data_store
 
@@ -225,11 +280,15 @@ def follow_scans(url: RedisURL, session: str, subscriber: ScanSubscriber, *,
                 since, key = store.get_next_scan(since=since, timeout=1)
             except NoScanAvailable:
                 continue
-            scan = store.load_scan(key)
-            if getattr(scan, "session", None) != session:
-                continue
-            if read_scan(scan, subscriber):
-                done += 1
+            try:
+                scan = store.load_scan(key)
+                if getattr(scan, "session", None) != session:
+                    continue
+                if read_scan(scan, subscriber):
+                    done += 1
+            except ScanNotFoundError:
+                _warn(f"scan {key} expired from the data Redis before it was read whole: "
+                      f"not (completely) handed on")
         except Exception as exc:
             if not _connection_problem(exc):
                 raise
