@@ -31,8 +31,9 @@ scan of the session, ``scan.subscribe(subscriber)`` (before ``scan.run()``, e.g.
 ``ascan(..., run=False)``) one scan.  An exception raised by a subscriber during
 ``points``/``end`` is reported as a warning and does not stop the scan.  Anything
 slow belongs off the scan thread: wrap it in :class:`QueuedSubscriber`, which queues
-the events for its own thread and never makes the scan wait (a full queue drops the
-oldest point blocks, never START or END, with one :class:`SubscriberWarning` per scan).
+the events for its own thread and never makes the scan wait (the blocks queued while
+its subscriber is busy are handed on joined; a full queue drops the oldest point
+blocks, never START or END, with one :class:`SubscriberWarning` per scan).
 
 Wire form
 ---------
@@ -455,11 +456,33 @@ class SubscriberWarning(UserWarning):
     (never the scan's data: the file and ``get_data()`` have every point)."""
 
 
+def _continues(block: ScanPoints, queued: Any) -> bool:
+    """Whether ``queued`` is the point block that comes right after ``block``."""
+    return (isinstance(queued, ScanPoints) and queued.key.uid == block.key.uid
+            and queued.first_index == block.first_index + len(block)
+            and queued.data.keys() == block.data.keys())
+
+
+def _coalesced(run: list[Any]) -> list[Any]:
+    """Consecutive point blocks of one scan as one block (as they are when their
+    channels' arrays cannot be joined, e.g. images of another size)."""
+    if len(run) == 1:
+        return run
+    try:
+        data = {name: numpy.concatenate([block.data[name] for block in run])
+                for name in run[0].data}
+    except (ValueError, TypeError):
+        return run
+    return [ScanPoints(run[0].key, run[0].first_index, data)]
+
+
 class QueuedSubscriber:
     """Runs ``subscriber`` on a thread of its own; the scan only queues events.
 
-    The queue holds at most ``max_blocks`` point blocks: when a new block finds it
-    full, the oldest queued block of that subscriber is dropped, and one
+    A subscriber slower than the scan gets the point blocks queued meanwhile joined
+    into one block (a call per block would keep it behind).  The queue holds at most
+    ``max_blocks`` point blocks: when a new block finds it full (the subscriber is
+    stuck in a call), the oldest queued block of that subscriber is dropped, and one
     :class:`SubscriberWarning` per scan says so (``dropped`` counts them).  START and
     END are never dropped, and the scan never waits.  Because START is handled later
     on the other thread, a queued subscriber cannot refuse a scan; its exceptions are
@@ -538,11 +561,17 @@ class QueuedSubscriber:
                 if not self._queue:
                     return
                 event = self._queue.popleft()
+                run = [event]
                 if isinstance(event, ScanPoints):
                     self._blocks -= 1
+                    # the blocks of the same scan queued behind it go in one call
+                    while self._queue and _continues(run[-1], self._queue[0]):
+                        run.append(self._queue.popleft())
+                        self._blocks -= 1
                 self._busy = True
             try:
-                self._deliver(event, failed)
+                for event in _coalesced(run):
+                    self._deliver(event, failed)
             finally:
                 with self._lock:
                     self._busy = False

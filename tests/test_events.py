@@ -226,10 +226,38 @@ def test_a_stuck_subscriber_never_holds_the_scan_and_its_drops_are_reported(demo
     slow.release.set()
     assert queued.wait_idle(60)
     start, *blocks, end = slow.events
-    assert isinstance(start, ScanStart) and isinstance(end, ScanEnd) and len(blocks) == 2
+    # the two newest blocks are kept, and handed on joined in one call
+    assert isinstance(start, ScanStart) and isinstance(end, ScanEnd) and len(blocks) == 1
     assert queued.dropped >= 1
-    assert blocks[-1].first_index + len(blocks[-1]) == 60  # the newest blocks are kept
+    assert blocks[-1].first_index + len(blocks[-1]) == 60
     assert len(scan.get_data()["diode"]) == 60  # the scan's own data lost nothing
+    queued.close(10)
+
+
+def test_a_slow_subscriber_gets_the_blocks_queued_meanwhile_joined_and_loses_none():
+    class Slow(Recorder):
+        def scan_points(self, event):
+            super().scan_points(event)
+            first.set()
+            assert go.wait(60)
+
+    first, go = threading.Event(), threading.Event()
+    slow = Slow()
+    queued = QueuedSubscriber(slow, max_blocks=256)
+    queued.scan_start(ScanStart(KEY, {}, []))
+    values = numpy.arange(2000.0)
+    queued.scan_points(ScanPoints(KEY, 0, {"a": values[:10], "img": numpy.zeros((10, 3, 2))}))
+    assert first.wait(10)          # the subscriber is in its first call ...
+    for start in range(10, 2000, 10):   # ... while the scan queues 199 more blocks
+        queued.scan_points(ScanPoints(KEY, start, {"a": values[start:start + 10],
+                                                   "img": numpy.zeros((10, 3, 2))}))
+    queued.scan_end(ScanEnd(KEY, {}, 2000))
+    go.set()
+    assert queued.wait_idle(10)
+    start, *blocks, end = slow.events
+    assert [len(block) for block in blocks] == [10, 1990] and queued.dropped == 0
+    assert blocks[1].first_index == 10 and blocks[1].data["img"].shape == (1990, 3, 2)
+    assert numpy.array_equal(numpy.concatenate([b.data["a"] for b in blocks]), values)
     queued.close(10)
 
 
