@@ -244,6 +244,62 @@ def test_bliss_lite_writer_process_with_writer_external(redis_server, session_on
         assert f[f"{second.scan_number}.1/writer/status"][()].decode() == "SUCCEEDED"
 
 
+def test_scans_go_on_while_the_external_writer_writes_an_earlier_one(redis_server, session_on):
+    """The external writer holds the data file for the session it writes: the
+    session claims its next numbers meanwhile; another process is still refused."""
+    import socket
+
+    from bliss_lite.nexus.claims import ScanLock
+    from bliss_lite.nexus.errors import NexusWriterError
+
+    session = session_on(redis_server.url.url)
+    env = session.env
+    first = env["loopscan"](3, 0, env["diode"])    # written by the session: the file exists
+    env["SCAN_SAVING"].writer = "external"
+    host = socket.gethostname()
+    writing = ScanLock(first.filename, on_behalf_of={"pid": str(os.getpid()), "host": host})
+    writing.acquire()       # as the writer process does while it writes a scan of ours
+    try:
+        second = env["loopscan"](3, 0, env["diode"])
+        third = env["loopscan"](3, 0, env["diode"])
+        assert (second.scan_number, third.scan_number) == (first.scan_number + 1,
+                                                           first.scan_number + 2)
+    finally:
+        writing.release()
+    foreign = ScanLock(first.filename, on_behalf_of={"pid": "1", "host": host})
+    foreign.acquire()       # a writer writing another session's scan
+    try:
+        with pytest.raises(NexusWriterError, match=r"is being written by this process \(PID "
+                                                   rf"{os.getpid()}\); a data file takes one writer"):
+            env["loopscan"](3, 0, env["diode"])
+    finally:
+        foreign.release()
+
+
+def test_three_scans_in_a_row_through_the_external_writer(redis_server, session_on):
+    import h5py
+
+    url = redis_server.url.url
+    writer = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "writer", "-s", "demo",
+                               "--redis", url, "--count", "3"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert "Writing the scans of session 'demo'" in writer.stdout.readline()
+        session = session_on(url)
+        env = session.env
+        env["SCAN_SAVING"].writer = "external"
+        scans = [env["loopscan"](30, 0.01, env["diode"]) for _ in range(3)]
+        out, err = writer.communicate(timeout=60)
+    finally:
+        writer.kill()
+    assert writer.returncode == 0 and "WARNING:" not in err, err
+    with h5py.File(scans[0].filename, "r") as f:
+        for scan in scans:
+            assert f"Scan {scan.scan_number} written to {scan.filename}" in out
+            assert numpy.array_equal(f[f"{scan.scan_number}.1/measurement/diode"][()],
+                                     scan.get_data()["diode"])
+
+
 def test_scan_loaded_while_it_is_prepared_is_written_whole(redis_server, session_on, monkeypatch):
     """blissdata's load_scan reads a scan's model, then its state: a reader that loads
     a scan while the session prepares it may see it PREPARED with the model of before

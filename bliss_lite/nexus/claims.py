@@ -6,7 +6,9 @@
   or written; it never opens anything that could block.
 * :class:`ScanLock` — an OFD lock on ``<stem>_scans/.writer.lock``, held by the
   process writing a scan into the data file (from the writer's ``scan_start`` to its
-  ``scan_end``) and briefly by a process claiming a number.  The kernel drops it when
+  ``scan_end``) and briefly by a process claiming a number (claims also take
+  ``.claim.lock``, so that a session may claim its next number while its external
+  writer process writes the previous scan).  The kernel drops it when
   its holder dies, so a killed writer never blocks anyone; the file names the holder,
   so that a refusal can say which process it is.
 * :func:`claim` — the scan number, reserved atomically with the data file: under the
@@ -39,11 +41,18 @@ def _flock_struct(lock_type: int) -> bytes:
 
 
 class ScanLock:
-    """The "a scan is being written into this data file" lock."""
+    """The "a scan is being written into this data file" lock.  ``on_behalf_of``
+    (``{"pid": ..., "host": ...}``): the session whose scan an external writer
+    process writes; the lock's note names it, so that the session may go on claiming
+    the numbers of its next scans meanwhile (:func:`claim_number`)."""
 
-    def __init__(self, data_file: str) -> None:
+    def __init__(self, data_file: str, on_behalf_of: dict[str, str] | None = None,
+                 name: str = ondisk.LOCK_NAME) -> None:
         self.data_file = data_file
-        self.path = os.path.join(ondisk.scans_dir(data_file), ondisk.LOCK_NAME)
+        self.path = os.path.join(ondisk.scans_dir(data_file), name)
+        self._note = ondisk.me() + "".join(
+            f" for_{key}={(on_behalf_of or {}).get(key)}" for key in ("pid", "host")
+            if (on_behalf_of or {}).get(key))
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -65,7 +74,7 @@ class ScanLock:
                 raise
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, (ondisk.me() + "\n").encode(), 0)
+            os.pwrite(fd, (self._note + "\n").encode(), 0)
         except OSError:
             pass  # the lock holds without the note
         self._fd = fd
@@ -78,6 +87,12 @@ class ScanLock:
         where = f" on {host}" if host and host != ondisk.parse_who(ondisk.me()).get("host") else ""
         return (f"The data file {self.data_file} is being written by {whose} (PID {pid}{where}); "
                 "a data file takes one writer at a time.")
+
+    def held_for_this_process(self) -> bool:
+        """Is the lock held by a writer writing this process's scan?"""
+        who = ondisk.read_who(self.path)
+        return (who.get("for_pid"), who.get("for_host")) == (
+            str(os.getpid()), ondisk.parse_who(ondisk.me()).get("host"))
 
     def release(self) -> None:
         if self._fd is not None:
@@ -262,7 +277,19 @@ def claim_number(filename: str, number: int) -> int:
     :class:`NexusWriterError` when the file cannot be written or another process is
     writing a scan into it)."""
     check_target(filename)
-    with ScanLock(filename):
-        for line in master.check(filename):
-            warn(f"Recovered {line}")
-        return claim(filename, number, master.names(filename))
+    with ScanLock(filename, name=ondisk.CLAIM_LOCK_NAME):   # one claimer at a time
+        writer = ScanLock(filename)
+        try:
+            writer.acquire()
+        except NexusWriterError:
+            if not writer.held_for_this_process():
+                raise
+            # This session's external writer is writing one of its earlier scans:
+            # the number is claimed beside it (the recovery is the writer's).
+            return claim(filename, number, master.names(filename))
+        try:
+            for line in master.check(filename):
+                warn(f"Recovered {line}")
+            return claim(filename, number, master.names(filename))
+        finally:
+            writer.release()

@@ -8,6 +8,7 @@ A data file ``<dir>/<stem>.h5`` comes with its scans directory ``<dir>/<stem>_sc
       1.1.points.h5         entry 1.1's channels and writer/status (appended in SWMR mode)
       2.1.claim             scan 2 is being written (who writes it); gone once it ended
       .writer.lock          locked by the process writing a scan
+      .claim.lock           locked by a process claiming a scan number
 
 Why it survives a ``kill -9`` at any moment (HDF5 promises nothing for a file whose
 metadata is being changed when its writer dies, except in SWMR mode):
@@ -48,6 +49,7 @@ ENTRY_SUFFIX = ".h5"
 POINTS_SUFFIX = ".points.h5"
 CLAIM_SUFFIX = ".claim"
 LOCK_NAME = ".writer.lock"
+CLAIM_LOCK_NAME = ".claim.lock"
 _ENTRY_NAME = re.compile(r"^(\d+)\.(\d+)$")
 _TMP = re.compile(r"^\.(.+)\.(\d+)\.tmp$")
 

@@ -75,7 +75,7 @@ class NexusWriter:
     def scan_start(self, event: ScanStart) -> None:
         """Create the entry; raises :class:`NexusWriterError` to refuse the scan."""
         claims.check_target(self.filename)
-        lock = claims.ScanLock(self.filename)
+        lock = claims.ScanLock(self.filename, on_behalf_of=self._on_behalf_of)
         lock.acquire()
         created: list[str] = []
         try:
