@@ -86,18 +86,22 @@ def test_fifos_and_links_planted_in_the_scans_directory_never_hang_nor_lead_outs
 
 def test_a_deep_or_too_long_base_path(session, tmp_path):
     deep = str(tmp_path / "deep") + "/d" * 1500    # deeper than Python's recursion limit
-    session["SCAN_SAVING"].base_path = deep
+    too_long = str(tmp_path / "long") + "/d" * 2100
     try:
+        session["SCAN_SAVING"].base_path = deep
         assert session["loopscan"](2, 0.01, session["diode3"]).filename == f"{deep}/demo/data.h5"
+        session["SCAN_SAVING"].base_path = too_long
+        with pytest.raises(NexusWriterError) as error:
+            session["loopscan"](2, 0.01, session["diode3"])
     finally:   # removed here: shutil.rmtree (pytest's clean-up of old runs) recurses
         shutil.rmtree(f"{deep}/demo", ignore_errors=True)
-        while deep != str(tmp_path):
-            os.rmdir(deep)
-            deep = os.path.dirname(deep)
-    too_long = str(tmp_path / "long") + "/d" * 2100
-    session["SCAN_SAVING"].base_path = too_long
-    with pytest.raises(NexusWriterError) as error:
-        session["loopscan"](2, 0.01, session["diode3"])
+        for top in (tmp_path / "deep", tmp_path / "long"):
+            path = str(top)
+            while os.path.isdir(path + "/d"):
+                path += "/d"
+            while os.path.isdir(path) and path != str(tmp_path):
+                os.rmdir(path)
+                path = os.path.dirname(path)
     message = str(error.value)
     assert message.startswith(f"Cannot create the data directory {tmp_path / 'long'}/d/d/")
     assert message.endswith(" (File name too long).")

@@ -300,6 +300,49 @@ def test_three_scans_in_a_row_through_the_external_writer(redis_server, session_
                                      scan.get_data()["diode"])
 
 
+def test_the_external_writer_writes_what_a_killed_session_published_and_goes_on(
+        redis_server, tmp_path):
+    import re
+    import signal
+
+    import h5py
+
+    url = redis_server.url.url
+    writer = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "writer", "-s", "demo",
+                               "--redis", url, "--count", "1"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO)
+    session = None
+    try:
+        assert "Writing the scans of session 'demo'" in writer.stdout.readline()
+        session = subprocess.Popen([sys.executable, "-c", f"""
+from bliss_lite import open_session
+s = open_session("demo", root={str(REPO)!r}, verbose=False, data_redis={url!r})
+s.env["SCAN_SAVING"].base_path = {str(tmp_path / "scans")!r}
+s.env["SCAN_DISPLAY"].mode = "off"
+s.env["SCAN_SAVING"].writer = "external"
+print("RUNNING", flush=True)
+s.env["loopscan"](100000, 0.01, s.env["diode"])
+"""], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        while (line := session.stdout.readline()) and line.strip() != "RUNNING":
+            pass                           # the demo's welcome
+        assert line.strip() == "RUNNING"
+        time.sleep(2)                      # some points published
+        session.send_signal(signal.SIGKILL)
+        session.wait(10)
+        out, err = writer.communicate(timeout=60)   # never waits for a seal that cannot come
+    finally:
+        writer.kill()
+        if session is not None:
+            session.kill()
+    assert writer.returncode == 0, err
+    assert f"the session that published it (PID {session.pid}) is gone; its channels stop at " \
+           "the points it published" in err
+    filename = re.search(r"Scan 1 written to (\S+)", out).group(1)
+    with h5py.File(filename, "r") as f:
+        assert f["1.1/end_reason"].asstr()[()] == "FAILURE"
+        assert 10 < len(f["1.1/measurement/diode"]) < 100000
+
+
 def test_scan_loaded_while_it_is_prepared_is_written_whole(redis_server, session_on, monkeypatch):
     """blissdata's load_scan reads a scan's model, then its state: a reader that loads
     a scan while the session prepares it may see it PREPARED with the model of before

@@ -17,13 +17,14 @@ channels: what was read is handed on, the rest of a row filled, never silently l
 from __future__ import annotations
 
 import base64
+import socket
 import time
 import warnings
 from typing import Any, Callable
 
 import numpy
 
-from bliss_lite._common import exception_text
+from bliss_lite._common import exception_text, pid_alive
 from bliss_lite.events import ScanEnd, ScanPoints, ScanStart, ScanSubscriber, from_bytes
 from bliss_lite.streaming.url import RedisURL
 
@@ -98,6 +99,12 @@ def _read_rest(scan: Any, start: ScanStart, specs: dict, columns: "_Columns",
             _warn(f"scan {start.key.number} expired from the data Redis before it was read whole: "
                   f"channels {_names(by_key[key][0] for key in positions)} stop at the points read")
             break
+        if not raw and _publisher_gone(start.scan_info):   # nor now
+            gone = True
+            _warn(f"scan {start.key.number}: the session that published it (PID "
+                  f"{start.scan_info['claimed_by']['pid']}) is gone; its channels stop at the "
+                  f"points it published")
+            break
         for key, entries in raw:
             key = key.decode() if isinstance(key, bytes) else key
             name, encoder = by_key[key]
@@ -152,6 +159,18 @@ def _expired(redis: Any, key: str) -> bool:
     """Is the scan gone from Redis (blissdata deems a key with 10 s or less to live gone)?"""
     ttl = redis.ttl(key)
     return ttl == -2 or 0 <= ttl <= 10
+
+
+def _publisher_gone(info: dict) -> bool:
+    """Has the session process that claimed the scan (``claimed_by``, given for
+    the external writer) died?  (One on another host is assumed alive.)"""
+    owner = info.get("claimed_by")
+    if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+        return False
+    try:
+        return not pid_alive(int(owner.get("pid", "")))
+    except ValueError:
+        return False
 
 
 def _names(names: Any) -> str:
