@@ -1,5 +1,10 @@
 """Safe YAML loading that records where every mapping and key was written.
 
+:func:`load_yaml` reads a file with the fast line reader of
+:mod:`bliss_lite.config.block_yaml` when the file keeps to the YAML configuration
+files are written in, and with the full reader below (built on libyaml's events)
+otherwise; both give the same data.
+
 Mappings become :class:`ConfigNode` objects carrying their file (relative to the
 beamline root), the line where they start and the line of each key; list items and
 nested mappings know the mapping that holds them (``parent``).  Only plain YAML is

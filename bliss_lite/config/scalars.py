@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-__all__ = ["ScalarError", "plain_value", "tag_refusal", "tagged_value", "YAML_TAG", "MERGE_TAG", "STR_TAG"]
+__all__ = ["ScalarError", "plain_value", "tag_refusal", "tagged_value", "YAML_TAG"]
 
 YAML_TAG = "tag:yaml.org,2002:"
-STR_TAG = YAML_TAG + "str"
-MERGE_TAG = YAML_TAG + "merge"
+_STR_TAG = YAML_TAG + "str"
+_MERGE_TAG = YAML_TAG + "merge"
 _BOOL_TAG = YAML_TAG + "bool"
 _FLOAT_TAG = YAML_TAG + "float"
 _INT_TAG = YAML_TAG + "int"
@@ -84,7 +84,7 @@ def tag_refusal(tag: str) -> str:
 def tagged_value(tag: str, text: str) -> Any:
     """The value of ``text`` under the YAML ``tag``; raises :class:`ScalarError` for
     a tag that is not a plain YAML scalar type or text that is not of the type."""
-    if tag == STR_TAG or tag == MERGE_TAG:
+    if tag == _STR_TAG or tag == _MERGE_TAG:
         return text
     if tag not in _SCALAR_TAGS:
         raise ScalarError(tag_refusal(tag))
