@@ -214,15 +214,25 @@ def test_external_writer_gives_the_in_process_file(redis_server, session_on, tmp
     assert tree(copy, entry) == tree(scan.filename, entry)
 
 
+def consumer(command: str, url: str, count: int) -> subprocess.Popen:
+    """``bliss-lite <command> -s demo --redis <url> --count <count>`` (``writer`` or
+    ``follow``), once it said it follows the session."""
+    process = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", command, "-s", "demo",
+                                "--redis", url, "--count", str(count)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=REPO)
+    line = process.stdout.readline()
+    if f"{'Writing' if command == 'writer' else 'Following'} the scans of session 'demo'" not in line:
+        process.kill()
+        raise AssertionError(f"bliss-lite {command} did not start: {line}{process.stderr.read()}")
+    return process
+
+
 def test_bliss_lite_writer_process_with_writer_external(redis_server, session_on, tmp_path):
     import h5py
 
     url = redis_server.url.url
-    writer = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "writer", "-s", "demo",
-                               "--redis", url, "--count", "2"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=REPO)
+    writer = consumer("writer", url, 2)
     try:
-        assert "Writing the scans of session 'demo'" in writer.stdout.readline()
         session = session_on(url)
         env = session.env
         env["SCAN_SAVING"].writer = "external"
@@ -280,11 +290,8 @@ def test_three_scans_in_a_row_through_the_external_writer(redis_server, session_
     import h5py
 
     url = redis_server.url.url
-    writer = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "writer", "-s", "demo",
-                               "--redis", url, "--count", "3"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=REPO)
+    writer = consumer("writer", url, 3)
     try:
-        assert "Writing the scans of session 'demo'" in writer.stdout.readline()
         session = session_on(url)
         env = session.env
         env["SCAN_SAVING"].writer = "external"
@@ -308,12 +315,9 @@ def test_the_external_writer_writes_what_a_killed_session_published_and_goes_on(
     import h5py
 
     url = redis_server.url.url
-    writer = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "writer", "-s", "demo",
-                               "--redis", url, "--count", "1"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=REPO)
+    writer = consumer("writer", url, 1)
     session = None
     try:
-        assert "Writing the scans of session 'demo'" in writer.stdout.readline()
         session = subprocess.Popen([sys.executable, "-c", f"""
 from bliss_lite import open_session
 s = open_session("demo", root={str(REPO)!r}, verbose=False, data_redis={url!r})
@@ -396,11 +400,8 @@ def test_scan_loaded_while_it_is_prepared_is_written_whole(redis_server, session
 
 def test_follower_process_prints_the_table(redis_server, session_on):
     url = redis_server.url.url
-    follower = subprocess.Popen([sys.executable, "-m", "bliss_lite.shell.cli", "follow", "-s", "demo",
-                                 "--redis", url, "--count", "1"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, cwd=REPO)
+    follower = consumer("follow", url, 1)
     try:
-        assert "Following the scans of session 'demo'" in follower.stdout.readline()
         session = session_on(url)
         scan = session.env["loopscan"](5, 0, session.env["diode3"])
         out, err = follower.communicate(timeout=60)
