@@ -64,16 +64,9 @@ class SimulationDiode(SamplingCounter):
         self._channels = self._make_channels()
 
     # -- configuration ------------------------------------------------------
-    @property
-    def mode(self) -> SamplingMode:
-        return self._mode
-
-    @mode.setter
+    @SamplingCounter.mode.setter
     def mode(self, value: SamplingMode | str | int) -> None:
-        try:
-            self._mode = _parse_mode(value)
-        except ValueError as err:
-            raise ValueError(f"{self.name}: {err}") from None
+        SamplingCounter.mode.fset(self, value)   # parsed, or refused naming the counter
         self._channels = self._make_channels()
 
     @property  # a plain attribute of the instance, set once (faster than the base's property)
