@@ -11,7 +11,6 @@ import time
 import h5py
 import pytest
 
-from bliss_lite import open_session
 from bliss_lite import scan_meta
 from bliss_lite.scan_meta.deadline import DEFAULT_DEADLINE_S
 
@@ -24,11 +23,8 @@ def stuck(scan):
 
 
 @pytest.fixture
-def session(tmp_path):
-    with open_session("demo", verbose=False) as s:
-        s.env["SCAN_SAVING"].base_path = str(tmp_path / "scans")
-        s.env["SCAN_DISPLAY"].mode = "off"
-        yield s.env
+def session(demo_session):
+    yield demo_session.env
     scan_meta.set_generator_deadline(5.0)
 
 

@@ -15,16 +15,12 @@ import h5py
 import numpy
 import pytest
 
-from bliss_lite import open_session
 from bliss_lite.nexus import NexusWriterError, recover_file
 
 
 @pytest.fixture
-def session(tmp_path):
-    with open_session("demo", verbose=False) as s:
-        s.env["SCAN_SAVING"].base_path = str(tmp_path / "scans")
-        s.env["SCAN_DISPLAY"].mode = "off"
-        yield s.env
+def session(demo_session):
+    return demo_session.env
 
 
 def refused(session, message: str) -> None:

@@ -13,17 +13,9 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from test_shell import _CONTROL, COMMAND, Terminal  # noqa: E402
+from test_shell import _CONTROL, COMMAND, Terminal, demo  # noqa: E402,F401 (demo: a fixture)
 
 from bliss_lite.shell.typing_helper import convert, split_arguments  # noqa: E402
-
-
-@pytest.fixture
-def demo(tmp_path):
-    terminal = Terminal("-s", "demo", cwd=tmp_path)
-    terminal.expect("DEMO [1]: ")
-    yield terminal
-    terminal.close()
 
 
 # -- typing helper ---------------------------------------------------------------------------
