@@ -288,22 +288,12 @@ class StateStore:
         return fd
 
     def _sync(self, fd: int) -> None:
+        """Sync and close the written file ``fd``, then sync the directory."""
+        _fsync_and_close(fd)
         try:
-            os.fsync(fd)
+            _fsync_and_close(os.open(self.directory, os.O_RDONLY))
         except OSError:
             pass
-        finally:
-            os.close(fd)
-        try:
-            fd = os.open(self.directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
 
     def close(self) -> None:
         """Write pending changes and stop the background flush.  Later ``set()`` calls
@@ -331,3 +321,12 @@ def _flush_open_stores() -> None:
             store.flush()
         except Exception:  # never let one store stop the others at exit
             pass
+
+
+def _fsync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
