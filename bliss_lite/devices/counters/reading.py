@@ -142,16 +142,16 @@ def reading_plan(counters: Sequence[Any]) -> list[Any]:
     if not any(isinstance(c, Counter) for c in counters):
         return list(counters)
     counters = _with_inputs(counters)
-    involved: set[int] = set()        # controllers taking part in a calculation
-    for counter in counters:
-        if _is_calc(counter):
-            involved.add(id(_controller(counter)))
-            for source in _controller(counter)._input_counters:
-                involved.add(id(_controller(source)) if _controller(source) is not None else id(source))
 
     def key(counter: Any) -> int:
         controller = _controller(counter)
         return id(controller) if controller is not None else id(counter)
+
+    involved: set[int] = set()        # controllers taking part in a calculation
+    for counter in counters:
+        if _is_calc(counter):
+            involved.add(key(counter))
+            involved.update(key(source) for source in _controller(counter)._input_counters)
 
     calc_members = [c for c in counters if key(c) in involved]
     plan: list[Any] = []
